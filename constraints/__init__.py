@@ -1,0 +1,48 @@
+"""Constraint families for MathIF-style benchmarks.
+
+Each family is immutable data plus pure functions (see ``constraints.base``);
+``constraints.registry`` lists them and loads third-party families from the
+``mathif.constraints`` entry-point group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .base import (
+    CATEGORIES,
+    RELATIONS,
+    ConstraintArgError,
+    Context,
+    Family,
+    Instance,
+    Param,
+    UnknownConstraintError,
+)
+from .registry import Registry, default_registry, families, get
+
+
+def make_instance(
+    family_id: str, args: Mapping[str, Any] | None, registry: Registry | None = None
+) -> Instance:
+    """Validate ``args`` for ``family_id``; raises UnknownConstraintError or ConstraintArgError."""
+    family = (registry or default_registry()).get(family_id)
+    return Instance(family, family.validate(args))
+
+
+__all__ = [
+    "CATEGORIES",
+    "RELATIONS",
+    "ConstraintArgError",
+    "Context",
+    "Family",
+    "Instance",
+    "Param",
+    "Registry",
+    "UnknownConstraintError",
+    "default_registry",
+    "families",
+    "get",
+    "make_instance",
+]

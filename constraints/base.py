@@ -1,0 +1,191 @@
+"""The contract every constraint family follows.
+
+A family is immutable data plus pure functions.  Nothing here keeps state:
+arguments are validated into plain JSON values once, and every function takes
+them explicitly.  Missing arguments are an error, never re-drawn at random
+(IFEval's ``build_description`` does that and it has made scores drift).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+CATEGORIES = ("length", "lexical", "format", "affix")
+RELATIONS = ("less than", "at least")
+
+Args = dict[str, Any]
+
+
+class ConstraintArgError(ValueError):
+    """Arguments that do not fit a family's schema."""
+
+    def __init__(self, family_id: str, arg: str, problem: str):
+        self.family_id = family_id
+        self.arg = arg
+        self.problem = problem
+        super().__init__(f"{family_id}: argument {arg!r} {problem}")
+
+
+class UnknownConstraintError(KeyError):
+    """A constraint id that no registered family has."""
+
+    def __init__(self, family_id: str):
+        self.family_id = family_id
+        super().__init__(family_id)
+
+    def __str__(self) -> str:
+        return f"unknown constraint id {self.family_id!r}"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a sampler may look at: the item's question (for repeat_prompt)."""
+
+    question: str = ""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One argument of a family.
+
+    kind: "int", "str", "choice" (one of ``choices``) or "str_list".
+    """
+
+    name: str
+    kind: str
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple[str, ...] = ()
+    min_items: int = 1
+    doc: str = ""
+
+    def validate(self, family_id: str, value: Any) -> Any:
+        bad = lambda problem: ConstraintArgError(family_id, self.name, problem)  # noqa: E731
+        if self.kind == "int":
+            if isinstance(value, bool) or not isinstance(value, int):
+                if isinstance(value, float) and value.is_integer():
+                    value = int(value)
+                else:
+                    raise bad(f"must be an integer, got {value!r}")
+            if self.minimum is not None and value < self.minimum:
+                raise bad(f"must be >= {self.minimum}, got {value}")
+            if self.maximum is not None and value > self.maximum:
+                raise bad(f"must be <= {self.maximum}, got {value}")
+            return value
+        if self.kind in ("str", "choice"):
+            if not isinstance(value, str) or not value.strip():
+                raise bad(f"must be a non-empty string, got {value!r}")
+            if self.kind == "choice" and value not in self.choices:
+                raise bad(f"must be one of {list(self.choices)}, got {value!r}")
+            return value
+        if self.kind == "str_list":
+            if not isinstance(value, (list, tuple)) or len(value) < self.min_items:
+                raise bad(f"must be a list of at least {self.min_items} strings, got {value!r}")
+            for v in value:
+                if not isinstance(v, str) or not v.strip():
+                    raise bad(f"must hold non-empty strings only, got {v!r}")
+            return list(value)
+        raise bad(f"has an unknown kind {self.kind!r}")  # a family definition error
+
+
+@dataclass(frozen=True)
+class Family:
+    """A constraint family: schema plus pure functions.
+
+    sample(rng, context) -> args
+    describe(args) -> instruction text shown to the model
+    check(response, args) -> bool, total on every string
+    witness(args, rng) -> a response that satisfies the instance
+    counterexample(args, rng) -> a response that violates it
+    conflicts: ids this family can never be combined with (type level)
+    source: where the idea comes from
+    validate_extra: cross-argument validation, raises ConstraintArgError
+    check_fixed: the same check with a MathIF quirk we consider a bug fixed
+        (opt-in: ``mathif score --fix-quirks``); None where MathIF's is kept
+    """
+
+    id: str
+    category: str
+    params: tuple[Param, ...]
+    sample: Callable[[random.Random, Context], Args]
+    describe: Callable[[Args], str]
+    check: Callable[[str, Args], bool]
+    witness: Callable[[Args, random.Random], str]
+    counterexample: Callable[[Args, random.Random], str]
+    conflicts: frozenset[str] = field(default_factory=frozenset)
+    source: str = ""
+    validate_extra: Callable[[Args], None] | None = None
+    check_fixed: Callable[[str, Args], bool] | None = None
+
+    @property
+    def takes_args(self) -> bool:
+        return bool(self.params)
+
+    def validate(self, args: Mapping[str, Any] | None) -> Args:
+        """Check ``args`` against the schema; return a fresh, clean copy.
+
+        Families without parameters accept ``None`` or ``{}``, as MathIF stores them.
+        """
+        if not self.params:
+            if args:
+                raise ConstraintArgError(self.id, next(iter(args)), "is not an argument of it")
+            return {}
+        if not isinstance(args, Mapping):
+            raise ConstraintArgError(self.id, "*", f"arguments must be an object, got {args!r}")
+        names = {p.name for p in self.params}
+        for key in args:
+            if key not in names:
+                raise ConstraintArgError(self.id, key, "is not an argument of it")
+        out: Args = {}
+        for p in self.params:
+            if p.name not in args or args[p.name] is None:
+                raise ConstraintArgError(self.id, p.name, "is missing")
+            out[p.name] = p.validate(self.id, args[p.name])
+        if self.validate_extra is not None:
+            self.validate_extra(out)
+        return out
+
+    def follows(self, response: str, args: Args, *, fix_quirks: bool = False) -> bool:
+        """``check`` with a last guard: a checker that raises counts as not followed."""
+        check = self.check_fixed if fix_quirks and self.check_fixed else self.check
+        try:
+            return bool(check(response, args))
+        except Exception:  # noqa: BLE001 - a third-party checker must not stop scoring
+            return False
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A family with validated arguments, as it sits in an item."""
+
+    family: Family
+    args: Args
+
+    @property
+    def id(self) -> str:
+        return self.family.id
+
+    def describe(self) -> str:
+        return self.family.describe(self.args)
+
+    def check(self, response: str, *, fix_quirks: bool = False) -> bool:
+        return self.family.follows(response, self.args, fix_quirks=fix_quirks)
+
+    def args_json(self) -> Args | None:
+        """The arguments as MathIF stores them: ``None`` for families without any."""
+        return json.loads(json.dumps(self.args)) if self.family.takes_args else None
+
+
+def compare(count: int, relation: str, threshold: int) -> bool:
+    """MathIF's two relations: 'less than' is strict, 'at least' is >=."""
+    if relation == "less than":
+        return count < threshold
+    return count >= threshold
+
+
+def pick(rng: random.Random, options: Sequence[Any]) -> Any:
+    return options[rng.randrange(len(options))]

@@ -1,0 +1,38 @@
+"""Length constraints: how long the answer is.
+
+Family (MathIF's length category): length_constraint_checkers:number_words,
+from IFEval (Zhou et al., 2023).  Words are ``\\w+`` tokens, so "x^2" is two
+words and "don't" is two; "less than" is strict, "at least" is >=.
+"""
+
+from __future__ import annotations
+
+from .base import RELATIONS, Args, Family, Param, compare, pick
+from .text import count_words, filler
+
+SOURCE = "IFEval (Zhou et al. 2023), as used by MathIF (Fu et al. 2025)"
+
+
+def _words_text(args: Args, satisfy: bool) -> str:
+    n = args["num_words"]
+    few = args["relation"] == "less than"
+    size = n - 1 if few == satisfy else n
+    return filler(size) if size > 0 else "..."
+
+
+NUMBER_WORDS = Family(
+    id="length_constraint_checkers:number_words",
+    category="length",
+    params=(
+        Param("num_words", "int", minimum=1, doc="threshold on the number of \\w+ words"),
+        Param("relation", "choice", choices=RELATIONS),
+    ),
+    sample=lambda rng, ctx: {"num_words": rng.randint(128, 1024), "relation": pick(rng, RELATIONS)},
+    describe=lambda a: f"Answer with {a['relation']} {a['num_words']} words.",
+    check=lambda r, a: compare(count_words(r), a["relation"], a["num_words"]),
+    witness=lambda a, rng: _words_text(a, satisfy=True),
+    counterexample=lambda a, rng: _words_text(a, satisfy=False),
+    source=SOURCE,
+)
+
+FAMILIES = (NUMBER_WORDS,)

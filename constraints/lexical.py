@@ -1,0 +1,269 @@
+"""Lexical constraints: which words, which language, which letter case.
+
+Families (MathIF's lexical category): keywords:existence, keywords:frequency,
+keywords:forbidden_words, language:response_language,
+change_case:capital_word_frequency, change_case:english_capital,
+change_case:english_lowercase.  All come from IFEval (Zhou et al., 2023) as
+MathIF uses them.
+
+MathIF semantics kept on purpose:
+- keywords are regular expressions matched case-insensitively as substrings
+  (``re.search(keyword, response, re.I)``): "cause" is found in "because";
+- forbidden words are matched with word boundaries (``\\bword\\b``);
+- a text whose language cannot be detected counts as following the language
+  and case constraints.
+``--fix-quirks`` matches keywords literally and counts an undetectable
+language as not followed.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+from ._util import compile_keyword, strip_matches
+from .base import RELATIONS, Args, Family, Param, compare, pick
+from .text import (
+    LANGUAGE_NAMES,
+    LANGUAGE_SAMPLES,
+    MATH_WORDS,
+    count_capital_words,
+    detect_language,
+    filler,
+)
+
+SOURCE = "IFEval (Zhou et al. 2023), as used by MathIF (Fu et al. 2025)"
+
+
+def _count(pattern: str, response: str, literal: bool = False) -> int:
+    pattern = re.escape(pattern) if literal else pattern
+    return len(re.findall(pattern, response, flags=re.IGNORECASE))
+
+
+def _contains(pattern: str, response: str, literal: bool = False) -> bool:
+    pattern = re.escape(pattern) if literal else pattern
+    return re.search(pattern, response, flags=re.IGNORECASE) is not None
+
+
+def _without(patterns: list[str], rng: random.Random) -> str:
+    text = filler(12)
+    for p in patterns:
+        text = strip_matches(text, p)
+    return text if text.strip() else "..."
+
+
+# keywords:existence ---------------------------------------------------------
+
+
+def _existence_validate(args: Args) -> None:
+    for k in args["keywords"]:
+        compile_keyword("keywords:existence", "keywords", k)
+
+
+def _existence_check(response: str, args: Args, literal: bool = False) -> bool:
+    return all(_contains(k, response, literal) for k in args["keywords"])
+
+
+EXISTENCE = Family(
+    id="keywords:existence",
+    category="lexical",
+    params=(Param("keywords", "str_list", doc="words that must appear (regex, case-insensitive)"),),
+    sample=lambda rng, ctx: {"keywords": sorted(rng.sample(MATH_WORDS, 2))},
+    describe=lambda a: f'Include keywords "{sorted(a["keywords"])}" in the response.',
+    check=_existence_check,
+    check_fixed=lambda r, a: _existence_check(r, a, literal=True),
+    witness=lambda a, rng: filler(8) + " " + " ".join(a["keywords"]) + ".",
+    counterexample=lambda a, rng: _without(a["keywords"][:1], rng),
+    validate_extra=_existence_validate,
+    source=SOURCE,
+)
+
+
+# keywords:frequency ---------------------------------------------------------
+
+
+def _frequency_validate(args: Args) -> None:
+    compile_keyword("keywords:frequency", "keyword", args["keyword"].strip())
+
+
+def _frequency_check(response: str, args: Args, literal: bool = False) -> bool:
+    n = _count(args["keyword"].strip(), response, literal)
+    return compare(n, args["relation"], args["frequency"])
+
+
+def _frequency_text(args: Args, rng: random.Random, satisfy: bool) -> str:
+    many = args["relation"] == "at least"
+    if many == satisfy:
+        k = args["keyword"].strip()
+        return filler(6) + "".join(f" {k} and" for _ in range(args["frequency"])) + " done."
+    return _without([args["keyword"].strip()], rng)
+
+
+FREQUENCY = Family(
+    id="keywords:frequency",
+    category="lexical",
+    params=(
+        Param("keyword", "str", doc="the word to count (regex, case-insensitive)"),
+        Param("frequency", "int", minimum=1, doc="threshold"),
+        Param("relation", "choice", choices=RELATIONS),
+    ),
+    sample=lambda rng, ctx: {
+        "keyword": pick(rng, MATH_WORDS),
+        "frequency": rng.randint(1, 3),
+        "relation": pick(rng, RELATIONS),
+    },
+    describe=lambda a: (
+        f'In your response, the word "{a["keyword"].strip()}" should appear '
+        f'{a["relation"]} {a["frequency"]} times.'
+    ),
+    check=_frequency_check,
+    check_fixed=lambda r, a: _frequency_check(r, a, literal=True),
+    witness=lambda a, rng: _frequency_text(a, rng, satisfy=True),
+    counterexample=lambda a, rng: _frequency_text(a, rng, satisfy=False),
+    validate_extra=_frequency_validate,
+    source=SOURCE,
+)
+
+
+# keywords:forbidden_words ---------------------------------------------------
+
+
+def _forbidden_validate(args: Args) -> None:
+    for w in args["forbidden_words"]:
+        compile_keyword("keywords:forbidden_words", "forbidden_words", rf"\b{w}\b")
+
+
+def _forbidden_check(response: str, args: Args, literal: bool = False) -> bool:
+    for w in args["forbidden_words"]:
+        w = re.escape(w) if literal else w
+        if re.search(rf"\b{w}\b", response, flags=re.IGNORECASE):
+            return False
+    return True
+
+
+FORBIDDEN = Family(
+    id="keywords:forbidden_words",
+    category="lexical",
+    params=(Param("forbidden_words", "str_list", doc="words that must not appear as words"),),
+    sample=lambda rng, ctx: {"forbidden_words": sorted(rng.sample(MATH_WORDS, 2))},
+    describe=lambda a: (
+        f'Do not include keywords "{sorted(set(a["forbidden_words"]))}" in the response.'
+    ),
+    check=_forbidden_check,
+    check_fixed=lambda r, a: _forbidden_check(r, a, literal=True),
+    witness=lambda a, rng: _without([rf"\b{w}\b" for w in a["forbidden_words"]], rng),
+    counterexample=lambda a, rng: filler(6) + " " + a["forbidden_words"][0] + " here.",
+    validate_extra=_forbidden_validate,
+    source=SOURCE,
+)
+
+
+# language:response_language -------------------------------------------------
+
+
+def _language_check(response: str, args: Args, undetectable: bool = True) -> bool:
+    found = detect_language(response)
+    return undetectable if found is None else found == args["language"]
+
+
+def _other_language(code: str) -> str:
+    return LANGUAGE_SAMPLES["es" if code == "en" else "en"]
+
+
+LANGUAGE = Family(
+    id="language:response_language",
+    category="lexical",
+    params=(Param("language", "choice", choices=tuple(LANGUAGE_NAMES)),),
+    sample=lambda rng, ctx: {"language": pick(rng, tuple(LANGUAGE_NAMES))},
+    describe=lambda a: (
+        f"Your answer should be in {LANGUAGE_NAMES[a['language']]} language, "
+        "no other language is allowed. "
+    ),
+    check=_language_check,
+    check_fixed=lambda r, a: _language_check(r, a, undetectable=False),
+    witness=lambda a, rng: LANGUAGE_SAMPLES[a["language"]],
+    counterexample=lambda a, rng: _other_language(a["language"]),
+    source=SOURCE,
+)
+
+
+# change_case:capital_word_frequency -----------------------------------------
+
+
+def _capital_text(args: Args, satisfy: bool) -> str:
+    many = args["capital_relation"] == "at least"
+    if many == satisfy:
+        return filler(6) + "".join(" NOTE" for _ in range(args["capital_frequency"])) + " done."
+    return filler(12)
+
+
+CAPITAL_WORD_FREQUENCY = Family(
+    id="change_case:capital_word_frequency",
+    category="lexical",
+    params=(
+        Param("capital_frequency", "int", minimum=1),
+        Param("capital_relation", "choice", choices=RELATIONS),
+    ),
+    sample=lambda rng, ctx: {
+        "capital_frequency": rng.randint(1, 20),
+        "capital_relation": pick(rng, RELATIONS),
+    },
+    describe=lambda a: (
+        "In your response, words with all capital letters should appear "
+        f"{a['capital_relation']} {a['capital_frequency']} times."
+    ),
+    check=lambda r, a: compare(count_capital_words(r), a["capital_relation"], a["capital_frequency"]),
+    witness=lambda a, rng: _capital_text(a, satisfy=True),
+    counterexample=lambda a, rng: _capital_text(a, satisfy=False),
+    source=SOURCE,
+)
+
+
+# change_case:english_capital / english_lowercase ----------------------------
+
+
+def _english_case_check(response: str, upper: bool, undetectable: bool = True) -> bool:
+    if not (response.isupper() if upper else response.islower()):
+        return False
+    found = detect_language(response)
+    return undetectable if found is None else found == "en"
+
+
+ENGLISH_CAPITAL = Family(
+    id="change_case:english_capital",
+    category="lexical",
+    params=(),
+    sample=lambda rng, ctx: {},
+    describe=lambda a: "Your entire response should be in English, and in all capital letters.",
+    check=lambda r, a: _english_case_check(r, upper=True),
+    check_fixed=lambda r, a: _english_case_check(r, upper=True, undetectable=False),
+    witness=lambda a, rng: LANGUAGE_SAMPLES["en"].upper(),
+    counterexample=lambda a, rng: LANGUAGE_SAMPLES["en"],
+    source=SOURCE,
+)
+
+ENGLISH_LOWERCASE = Family(
+    id="change_case:english_lowercase",
+    category="lexical",
+    params=(),
+    sample=lambda rng, ctx: {},
+    describe=lambda a: (
+        "Your entire response should be in English, and in all lowercase letters. "
+        "No capital letters are allowed."
+    ),
+    check=lambda r, a: _english_case_check(r, upper=False),
+    check_fixed=lambda r, a: _english_case_check(r, upper=False, undetectable=False),
+    witness=lambda a, rng: LANGUAGE_SAMPLES["en"].lower(),
+    counterexample=lambda a, rng: LANGUAGE_SAMPLES["en"],
+    source=SOURCE,
+)
+
+FAMILIES = (
+    EXISTENCE,
+    FREQUENCY,
+    FORBIDDEN,
+    LANGUAGE,
+    CAPITAL_WORD_FREQUENCY,
+    ENGLISH_CAPITAL,
+    ENGLISH_LOWERCASE,
+)
