@@ -1,0 +1,21 @@
+"""User-facing input errors: one line naming the file, the line and the problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class InputError(Exception):
+    """Bad input the user can fix; the CLI prints ``str(err)`` and exits with 2."""
+
+    def __init__(self, path: str | Path | None, line: int | None, problem: str):
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.problem = problem
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.path or "<input>"
+        if self.line is not None:
+            where = f"{where}:{self.line}"
+        return f"{where}: {self.problem}"

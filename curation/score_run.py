@@ -1,0 +1,60 @@
+"""``mathif score`` as a function: read, align, score, write (I/O at this edge only)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from .errors import InputError
+from .items import read_items
+from .jsonl import read_jsonl, write_atomic, write_jsonl
+from .scoring import outputs_of, score_item, summarize
+
+
+def run_score(
+    data: Path,
+    generations: Path,
+    out: Path,
+    think_mode: str = "mathif",
+    fix_quirks: bool = False,
+    with_correctness: bool = True,
+    progress: Console | None = None,
+) -> dict[str, Any]:
+    items = read_items(data)
+    gens = list(read_jsonl(generations))
+    if len(gens) != len(items):
+        line = gens[len(items)][0] if len(gens) > len(items) else None
+        raise InputError(
+            generations,
+            line,
+            f"{len(gens)} generation lines for {len(items)} items in {data} (they must align line by line)",
+        )
+    outputs = [outputs_of(obj, generations, n) for n, obj in gens]
+    scores = []
+    with Progress(
+        TextColumn("scoring"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=progress,
+        disable=progress is None,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("score", total=len(items))
+        for index, (item, outs) in enumerate(zip(items, outputs, strict=True)):
+            scores.append(score_item(index, item, outs, think_mode, fix_quirks, with_correctness))
+            bar.advance(task)
+    summary = summarize(scores) | {
+        "think_mode": think_mode,
+        "fix_quirks": fix_quirks,
+        "correctness_graded": with_correctness,
+        "data": str(data),
+        "generations": str(generations),
+    }
+    write_jsonl(out / "items.jsonl", (s.to_row() for s in scores))
+    write_atomic(out / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    return summary

@@ -1,0 +1,118 @@
+"""Type-level and argument-level conflicts."""
+
+from __future__ import annotations
+
+import pytest
+
+from constraints import default_registry, make_instance
+from constraints.conflicts import instance_conflicts, pair_conflicts
+from constraints.registry import MATHIF_CONFLICTS
+from curation.items import item_from_dict
+
+
+def test_type_table_is_symmetric_and_contains_mathif():
+    reg = default_registry()
+    for a in reg.ids:
+        assert a in reg.conflicts(a)
+        for b in reg.conflicts(a):
+            assert a in reg.conflicts(b)
+    for a, others in MATHIF_CONFLICTS.items():
+        for b in others:
+            assert reg.type_conflict(a, b) and reg.type_conflict(b, a)
+    assert reg.type_conflict("keywords:existence", "language:response_language")
+    assert reg.type_conflict("startend:quotation", "combination:repeat_prompt")
+    assert not reg.type_conflict("combination:repeat_prompt", "punctuation:no_comma")
+
+
+I = make_instance
+PROMPT = "Tom has 3 apples, and Ann has 2. How many apples do they have?"
+
+IMPOSSIBLE = [
+    (I("keywords:existence", {"keywords": ["a win b"]}), I("keywords:forbidden_words", {"forbidden_words": ["win"]})),
+    (I("keywords:existence", {"keywords": ["root"]}), I("keywords:frequency", {"keyword": "root", "frequency": 1, "relation": "less than"})),
+    (
+        I("keywords:frequency", {"keyword": "root", "frequency": 3, "relation": "at least"}),
+        I("keywords:frequency", {"keyword": "root", "frequency": 3, "relation": "less than"}),
+    ),
+    (I("combination:repeat_prompt", {"prompt_to_repeat": PROMPT}), I("punctuation:no_comma", None)),
+    (I("combination:repeat_prompt", {"prompt_to_repeat": PROMPT}), I("keywords:forbidden_words", {"forbidden_words": ["apples"]})),
+    (
+        I("combination:repeat_prompt", {"prompt_to_repeat": PROMPT}),
+        I("length_constraint_checkers:number_words", {"num_words": 5, "relation": "less than"}),
+    ),
+    (I("combination:repeat_prompt", {"prompt_to_repeat": PROMPT}), I("startend:quotation", None)),
+    (I("startend:end_checker", {"end_phrase": "Done, thanks"}), I("punctuation:no_comma", None)),
+    (I("detectable_format:multiple_sections", {"section_spliter": "SECTION", "num_sections": 2}), I("change_case:english_lowercase", None)),
+    (I("detectable_format:multiple_sections", {"section_spliter": "Section", "num_sections": 2}), I("change_case:english_capital", None)),
+    (I("change_case:english_capital", None), I("change_case:english_lowercase", None)),
+    (I("language:response_language", {"language": "fr"}), I("change_case:english_lowercase", None)),
+    (I("language:response_language", {"language": "fr"}), I("language:response_language", {"language": "de"})),
+    (
+        I("change_case:capital_word_frequency", {"capital_frequency": 2, "capital_relation": "at least"}),
+        I("change_case:english_lowercase", None),
+    ),
+    (
+        I("change_case:capital_word_frequency", {"capital_frequency": 1, "capital_relation": "less than"}),
+        I("change_case:english_capital", None),
+    ),
+    (
+        I("length_constraint_checkers:number_words", {"num_words": 100, "relation": "at least"}),
+        I("length_constraint_checkers:number_words", {"num_words": 50, "relation": "less than"}),
+    ),
+    (
+        I("length_constraint_checkers:number_words", {"num_words": 1, "relation": "less than"}),
+        I("change_case:english_lowercase", None),
+    ),
+    (I("startend:end_checker", {"end_phrase": "Any other questions?"}), I("startend:end_checker", {"end_phrase": "Bye."})),
+]
+
+
+@pytest.mark.parametrize("x,y", IMPOSSIBLE, ids=[f"{x.id}|{y.id}" for x, y in IMPOSSIBLE])
+def test_impossible_pairs_are_found_both_ways(x, y):
+    assert pair_conflicts(x, y)
+    assert pair_conflicts(y, x)
+
+
+# Pairs that look alike but can be met: each comes with a response meeting both.
+SATISFIABLE = [
+    (I("keywords:existence", {"keywords": ["win"]}), I("keywords:forbidden_words", {"forbidden_words": ["win"]}), "a winner"),
+    (
+        I("keywords:existence", {"keywords": ["root"]}),
+        I("keywords:frequency", {"keyword": "root", "frequency": 2, "relation": "less than"}),
+        "one root",
+    ),
+    (
+        I("combination:repeat_prompt", {"prompt_to_repeat": "What is 2+2?"}),
+        I("punctuation:no_comma", None),
+        "What is 2+2? It is 4.",
+    ),
+    (
+        I("combination:repeat_prompt", {"prompt_to_repeat": "What is 2+2?"}),
+        I("change_case:english_capital", None),
+        "WHAT IS 2+2? THE ANSWER IS FOUR BECAUSE WE ADD TWO AND TWO.",
+    ),
+    (I("startend:end_checker", {"end_phrase": "Any other questions?"}), I("startend:quotation", None), '"Four. Any other questions?"'),
+    (
+        I("change_case:capital_word_frequency", {"capital_frequency": 2, "capital_relation": "less than"}),
+        I("change_case:english_capital", None),
+        "OK.",
+    ),
+    (I("startend:end_checker", {"end_phrase": "other questions?"}), I("startend:end_checker", {"end_phrase": "Any other questions?"}), "Any other questions?"),
+]
+
+
+@pytest.mark.parametrize("x,y,response", SATISFIABLE, ids=[f"{x.id}|{y.id}" for x, y, _ in SATISFIABLE])
+def test_satisfiable_pairs_are_not_flagged(x, y, response):
+    assert x.check(response) and y.check(response), "the proof response must meet both"
+    assert pair_conflicts(x, y) == []
+
+
+def test_release_conflicts_are_the_repeat_prompt_comma_items(reference):
+    flagged = []
+    for name, line, obj in reference:
+        item = item_from_dict(obj, name, line)
+        if instance_conflicts(item.constraints):
+            flagged.append((name, line))
+            assert set(item.constraint_ids) == {"combination:repeat_prompt", "punctuation:no_comma"}
+            assert "," in item.constraints[item.constraint_ids.index("combination:repeat_prompt")].args["prompt_to_repeat"]
+    assert len(flagged) == 4
