@@ -114,7 +114,7 @@ FREQUENCY = Family(
     },
     describe=lambda a: (
         f'In your response, the word "{a["keyword"].strip()}" should appear '
-        f'{a["relation"]} {a["frequency"]} times.'
+        f"{a['relation']} {a['frequency']} times."
     ),
     check=_frequency_check,
     check_fixed=lambda r, a: _frequency_check(r, a, literal=True),
@@ -146,9 +146,7 @@ FORBIDDEN = Family(
     category="lexical",
     params=(Param("forbidden_words", "str_list", doc="words that must not appear as words"),),
     sample=lambda rng, ctx: {"forbidden_words": sorted(rng.sample(MATH_WORDS, 2))},
-    describe=lambda a: (
-        f'Do not include keywords "{sorted(set(a["forbidden_words"]))}" in the response.'
-    ),
+    describe=lambda a: f'Do not include keywords "{sorted(set(a["forbidden_words"]))}" in the response.',
     check=_forbidden_check,
     check_fixed=lambda r, a: _forbidden_check(r, a, literal=True),
     witness=lambda a, rng: _without([rf"\b{w}\b" for w in a["forbidden_words"]], rng),
@@ -176,8 +174,7 @@ LANGUAGE = Family(
     params=(Param("language", "choice", choices=tuple(LANGUAGE_NAMES)),),
     sample=lambda rng, ctx: {"language": pick(rng, tuple(LANGUAGE_NAMES))},
     describe=lambda a: (
-        f"Your answer should be in {LANGUAGE_NAMES[a['language']]} language, "
-        "no other language is allowed. "
+        f"Your answer should be in {LANGUAGE_NAMES[a['language']]} language, no other language is allowed. "
     ),
     check=_language_check,
     check_fixed=lambda r, a: _language_check(r, a, undetectable=False),

@@ -51,12 +51,8 @@ MATHIF_CONFLICTS: Mapping[str, frozenset[str]] = MappingProxyType(
                 "change_case:english_lowercase",
             }
         ),
-        "length_constraint_checkers:number_words": frozenset(
-            {"length_constraint_checkers:number_words"}
-        ),
-        "detectable_format:number_bullet_lists": frozenset(
-            {"detectable_format:number_bullet_lists"}
-        ),
+        "length_constraint_checkers:number_words": frozenset({"length_constraint_checkers:number_words"}),
+        "detectable_format:number_bullet_lists": frozenset({"detectable_format:number_bullet_lists"}),
         "detectable_format:number_highlighted_sections": frozenset(
             {"detectable_format:number_highlighted_sections"}
         ),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -60,7 +59,9 @@ def print_summary(summary: dict[str, Any], title: str) -> None:
         table.add_column(col, justify="left" if col == "group" else "right")
 
     def row(name: str, block: dict[str, Any]) -> None:
-        table.add_row(name, str(block["items"]), _pct(block["hacc"]), _pct(block["sacc"]), _pct(block["correctness"]))
+        table.add_row(
+            name, str(block["items"]), _pct(block["hacc"]), _pct(block["sacc"]), _pct(block["correctness"])
+        )
 
     row("all", summary)
     for name, block in summary["by_source"].items():
@@ -117,9 +118,9 @@ def score(
     from .score_run import run_score
 
     if think_mode not in THINK_MODES:
-        raise InputError(None, None, f"--think-mode must be one of {', '.join(THINK_MODES)}, got {think_mode!r}")
+        raise InputError(
+            None, None, f"--think-mode must be one of {', '.join(THINK_MODES)}, got {think_mode!r}"
+        )
     summary = run_score(data, generations, out, think_mode, fix_quirks, correctness, progress=console)
     print_summary(summary, f"mathif score: {data}")
     console.print(f"wrote {out / 'items.jsonl'} and {out / 'summary.json'}")
-
-

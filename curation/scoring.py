@@ -109,7 +109,11 @@ class ItemScore:
 
 
 def score_output(
-    item: Item, output: str, think_mode: str = "mathif", fix_quirks: bool = False, with_correctness: bool = True
+    item: Item,
+    output: str,
+    think_mode: str = "mathif",
+    fix_quirks: bool = False,
+    with_correctness: bool = True,
 ) -> SampleScore:
     parts = split_response(output, think_mode)
     answer = parts.answer

@@ -24,46 +24,67 @@ def test_type_table_is_symmetric_and_contains_mathif():
     assert not reg.type_conflict("combination:repeat_prompt", "punctuation:no_comma")
 
 
-I = make_instance
+mk = make_instance
 PROMPT = "Tom has 3 apples, and Ann has 2. How many apples do they have?"
 
 IMPOSSIBLE = [
-    (I("keywords:existence", {"keywords": ["a win b"]}), I("keywords:forbidden_words", {"forbidden_words": ["win"]})),
-    (I("keywords:existence", {"keywords": ["root"]}), I("keywords:frequency", {"keyword": "root", "frequency": 1, "relation": "less than"})),
     (
-        I("keywords:frequency", {"keyword": "root", "frequency": 3, "relation": "at least"}),
-        I("keywords:frequency", {"keyword": "root", "frequency": 3, "relation": "less than"}),
-    ),
-    (I("combination:repeat_prompt", {"prompt_to_repeat": PROMPT}), I("punctuation:no_comma", None)),
-    (I("combination:repeat_prompt", {"prompt_to_repeat": PROMPT}), I("keywords:forbidden_words", {"forbidden_words": ["apples"]})),
-    (
-        I("combination:repeat_prompt", {"prompt_to_repeat": PROMPT}),
-        I("length_constraint_checkers:number_words", {"num_words": 5, "relation": "less than"}),
-    ),
-    (I("combination:repeat_prompt", {"prompt_to_repeat": PROMPT}), I("startend:quotation", None)),
-    (I("startend:end_checker", {"end_phrase": "Done, thanks"}), I("punctuation:no_comma", None)),
-    (I("detectable_format:multiple_sections", {"section_spliter": "SECTION", "num_sections": 2}), I("change_case:english_lowercase", None)),
-    (I("detectable_format:multiple_sections", {"section_spliter": "Section", "num_sections": 2}), I("change_case:english_capital", None)),
-    (I("change_case:english_capital", None), I("change_case:english_lowercase", None)),
-    (I("language:response_language", {"language": "fr"}), I("change_case:english_lowercase", None)),
-    (I("language:response_language", {"language": "fr"}), I("language:response_language", {"language": "de"})),
-    (
-        I("change_case:capital_word_frequency", {"capital_frequency": 2, "capital_relation": "at least"}),
-        I("change_case:english_lowercase", None),
+        mk("keywords:existence", {"keywords": ["a win b"]}),
+        mk("keywords:forbidden_words", {"forbidden_words": ["win"]}),
     ),
     (
-        I("change_case:capital_word_frequency", {"capital_frequency": 1, "capital_relation": "less than"}),
-        I("change_case:english_capital", None),
+        mk("keywords:existence", {"keywords": ["root"]}),
+        mk("keywords:frequency", {"keyword": "root", "frequency": 1, "relation": "less than"}),
     ),
     (
-        I("length_constraint_checkers:number_words", {"num_words": 100, "relation": "at least"}),
-        I("length_constraint_checkers:number_words", {"num_words": 50, "relation": "less than"}),
+        mk("keywords:frequency", {"keyword": "root", "frequency": 3, "relation": "at least"}),
+        mk("keywords:frequency", {"keyword": "root", "frequency": 3, "relation": "less than"}),
+    ),
+    (mk("combination:repeat_prompt", {"prompt_to_repeat": PROMPT}), mk("punctuation:no_comma", None)),
+    (
+        mk("combination:repeat_prompt", {"prompt_to_repeat": PROMPT}),
+        mk("keywords:forbidden_words", {"forbidden_words": ["apples"]}),
     ),
     (
-        I("length_constraint_checkers:number_words", {"num_words": 1, "relation": "less than"}),
-        I("change_case:english_lowercase", None),
+        mk("combination:repeat_prompt", {"prompt_to_repeat": PROMPT}),
+        mk("length_constraint_checkers:number_words", {"num_words": 5, "relation": "less than"}),
     ),
-    (I("startend:end_checker", {"end_phrase": "Any other questions?"}), I("startend:end_checker", {"end_phrase": "Bye."})),
+    (mk("combination:repeat_prompt", {"prompt_to_repeat": PROMPT}), mk("startend:quotation", None)),
+    (mk("startend:end_checker", {"end_phrase": "Done, thanks"}), mk("punctuation:no_comma", None)),
+    (
+        mk("detectable_format:multiple_sections", {"section_spliter": "SECTION", "num_sections": 2}),
+        mk("change_case:english_lowercase", None),
+    ),
+    (
+        mk("detectable_format:multiple_sections", {"section_spliter": "Section", "num_sections": 2}),
+        mk("change_case:english_capital", None),
+    ),
+    (mk("change_case:english_capital", None), mk("change_case:english_lowercase", None)),
+    (mk("language:response_language", {"language": "fr"}), mk("change_case:english_lowercase", None)),
+    (
+        mk("language:response_language", {"language": "fr"}),
+        mk("language:response_language", {"language": "de"}),
+    ),
+    (
+        mk("change_case:capital_word_frequency", {"capital_frequency": 2, "capital_relation": "at least"}),
+        mk("change_case:english_lowercase", None),
+    ),
+    (
+        mk("change_case:capital_word_frequency", {"capital_frequency": 1, "capital_relation": "less than"}),
+        mk("change_case:english_capital", None),
+    ),
+    (
+        mk("length_constraint_checkers:number_words", {"num_words": 100, "relation": "at least"}),
+        mk("length_constraint_checkers:number_words", {"num_words": 50, "relation": "less than"}),
+    ),
+    (
+        mk("length_constraint_checkers:number_words", {"num_words": 1, "relation": "less than"}),
+        mk("change_case:english_lowercase", None),
+    ),
+    (
+        mk("startend:end_checker", {"end_phrase": "Any other questions?"}),
+        mk("startend:end_checker", {"end_phrase": "Bye."}),
+    ),
 ]
 
 
@@ -75,29 +96,41 @@ def test_impossible_pairs_are_found_both_ways(x, y):
 
 # Pairs that look alike but can be met: each comes with a response meeting both.
 SATISFIABLE = [
-    (I("keywords:existence", {"keywords": ["win"]}), I("keywords:forbidden_words", {"forbidden_words": ["win"]}), "a winner"),
     (
-        I("keywords:existence", {"keywords": ["root"]}),
-        I("keywords:frequency", {"keyword": "root", "frequency": 2, "relation": "less than"}),
+        mk("keywords:existence", {"keywords": ["win"]}),
+        mk("keywords:forbidden_words", {"forbidden_words": ["win"]}),
+        "a winner",
+    ),
+    (
+        mk("keywords:existence", {"keywords": ["root"]}),
+        mk("keywords:frequency", {"keyword": "root", "frequency": 2, "relation": "less than"}),
         "one root",
     ),
     (
-        I("combination:repeat_prompt", {"prompt_to_repeat": "What is 2+2?"}),
-        I("punctuation:no_comma", None),
+        mk("combination:repeat_prompt", {"prompt_to_repeat": "What is 2+2?"}),
+        mk("punctuation:no_comma", None),
         "What is 2+2? It is 4.",
     ),
     (
-        I("combination:repeat_prompt", {"prompt_to_repeat": "What is 2+2?"}),
-        I("change_case:english_capital", None),
+        mk("combination:repeat_prompt", {"prompt_to_repeat": "What is 2+2?"}),
+        mk("change_case:english_capital", None),
         "WHAT IS 2+2? THE ANSWER IS FOUR BECAUSE WE ADD TWO AND TWO.",
     ),
-    (I("startend:end_checker", {"end_phrase": "Any other questions?"}), I("startend:quotation", None), '"Four. Any other questions?"'),
     (
-        I("change_case:capital_word_frequency", {"capital_frequency": 2, "capital_relation": "less than"}),
-        I("change_case:english_capital", None),
+        mk("startend:end_checker", {"end_phrase": "Any other questions?"}),
+        mk("startend:quotation", None),
+        '"Four. Any other questions?"',
+    ),
+    (
+        mk("change_case:capital_word_frequency", {"capital_frequency": 2, "capital_relation": "less than"}),
+        mk("change_case:english_capital", None),
         "OK.",
     ),
-    (I("startend:end_checker", {"end_phrase": "other questions?"}), I("startend:end_checker", {"end_phrase": "Any other questions?"}), "Any other questions?"),
+    (
+        mk("startend:end_checker", {"end_phrase": "other questions?"}),
+        mk("startend:end_checker", {"end_phrase": "Any other questions?"}),
+        "Any other questions?",
+    ),
 ]
 
 
@@ -114,5 +147,10 @@ def test_release_conflicts_are_the_repeat_prompt_comma_items(reference):
         if instance_conflicts(item.constraints):
             flagged.append((name, line))
             assert set(item.constraint_ids) == {"combination:repeat_prompt", "punctuation:no_comma"}
-            assert "," in item.constraints[item.constraint_ids.index("combination:repeat_prompt")].args["prompt_to_repeat"]
+            assert (
+                ","
+                in item.constraints[item.constraint_ids.index("combination:repeat_prompt")].args[
+                    "prompt_to_repeat"
+                ]
+            )
     assert len(flagged) == 4

@@ -84,7 +84,9 @@ def test_validation_names_family_and_argument(family):
 TEXT = st.one_of(
     st.text(max_size=400),
     st.text(alphabet=st.sampled_from(list("*-\"', \n\tSECTIONsection 0123456789<>#ÄßİI")), max_size=300),
-    st.lists(st.sampled_from(["because", "NOTE", "SECTION 1", "* a", "- b", "**x**", ",", "\n", '"']), max_size=60).map(" ".join),
+    st.lists(
+        st.sampled_from(["because", "NOTE", "SECTION 1", "* a", "- b", "**x**", ",", "\n", '"']), max_size=60
+    ).map(" ".join),
 )
 
 

@@ -22,7 +22,9 @@ def test_release_has_420_items_over_15_types(reference):
 def test_describe_reproduces_every_stored_description(reference):
     mismatches = []
     for name, line, obj in reference:
-        for cid, args, desc in zip(obj["constraint_name"], obj["constraint_args"], obj["constraint_desc"]):
+        for cid, args, desc in zip(
+            obj["constraint_name"], obj["constraint_args"], obj["constraint_desc"], strict=True
+        ):
             got = make_instance(cid, args).describe()
             if got != desc:
                 mismatches.append((name, line, cid, got, desc))
@@ -31,7 +33,7 @@ def test_describe_reproduces_every_stored_description(reference):
 
 def test_stored_arguments_are_valid_and_round_trip(reference):
     for _, _, obj in reference:
-        for cid, args in zip(obj["constraint_name"], obj["constraint_args"]):
+        for cid, args in zip(obj["constraint_name"], obj["constraint_args"], strict=True):
             inst = make_instance(cid, args)
             stored = inst.args_json()
             assert stored == (args or None)
@@ -43,5 +45,7 @@ def test_release_files_read_as_items():
     items = [it for f in files for it in read_items(f)]
     assert len(items) == 420
     again = [it.to_mathif() for it in items]
-    raw = [json.loads(l) for f in files for l in f.read_text(encoding="utf-8").splitlines() if l.strip()]
+    raw = [
+        json.loads(line) for f in files for line in f.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     assert again == raw

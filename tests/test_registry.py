@@ -34,7 +34,7 @@ def plugin_on_path(tmp_path, monkeypatch):
     pkg.mkdir()
     (pkg / "__init__.py").write_text(
         textwrap.dedent(
-            '''
+            """
             from constraints import Family, Param
 
             FAMILY = Family(
@@ -49,7 +49,7 @@ def plugin_on_path(tmp_path, monkeypatch):
                 conflicts=frozenset({"startend:quotation"}),
                 source="a test plugin",
             )
-            '''
+            """
         )
     )
     dist = tmp_path / "mathif_test_plugin-0.1.dist-info"

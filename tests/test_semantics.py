@@ -85,7 +85,10 @@ def test_language_detection_is_deterministic():
     ],
 )
 def test_number_words(relation, n, text, expected):
-    assert check("length_constraint_checkers:number_words", {"num_words": n, "relation": relation}, text) is expected
+    assert (
+        check("length_constraint_checkers:number_words", {"num_words": n, "relation": relation}, text)
+        is expected
+    )
     assert count_words("a_b c") == 2
 
 
@@ -113,7 +116,9 @@ def test_bullets_are_exact(text, expected, fixed):
 )
 def test_highlights(text, count):
     for n in (1, 2, 3):
-        assert check("detectable_format:number_highlighted_sections", {"num_highlights": n}, text) is (count >= n)
+        assert check("detectable_format:number_highlighted_sections", {"num_highlights": n}, text) is (
+            count >= n
+        )
 
 
 @pytest.mark.parametrize(
@@ -150,7 +155,9 @@ def test_end_checker(text, expected):
     assert check("startend:end_checker", {"end_phrase": "Any other questions?"}, text) is expected
 
 
-@pytest.mark.parametrize("text,expected", [('"a"', True), ('""', True), ('"', False), (' "abc" \n', True), ("abc", False)])
+@pytest.mark.parametrize(
+    "text,expected", [('"a"', True), ('""', True), ('"', False), (' "abc" \n', True), ("abc", False)]
+)
 def test_quotation(text, expected):
     assert check("startend:quotation", None, text) is expected
 
@@ -167,7 +174,9 @@ def test_capital_words_follow_nltk_tokens():
 
 
 def test_english_case():
-    assert check("change_case:english_capital", None, "THE ANSWER IS FOUR BECAUSE WE ADD TWO AND TWO.") is True
+    assert (
+        check("change_case:english_capital", None, "THE ANSWER IS FOUR BECAUSE WE ADD TWO AND TWO.") is True
+    )
     assert check("change_case:english_capital", None, "THE ANSWER IS four") is False
     assert check("change_case:english_capital", None, "123") is False  # no cased letter
     low = "the answer is four because we add two and two."
