@@ -13,7 +13,9 @@ two characters after stripping, the first and last being '"'.
 
 from __future__ import annotations
 
-from .base import Args, ConstraintArgError, Context, Family, Param, pick
+import random
+
+from .base import PHASE_AFFIX, PHASE_WRAP, Args, ConstraintArgError, Context, Family, Param, pick
 from .text import filler
 
 SOURCE = "IFEval (Zhou et al. 2023), as used by MathIF (Fu et al. 2025)"
@@ -31,6 +33,12 @@ def _repeat_sample(rng, ctx: Context) -> Args:
     return {"prompt_to_repeat": ctx.question}
 
 
+def _maybe_lower(text: str, rng: random.Random) -> str:
+    """Affixes are matched case-insensitively: half the attempts use lower case,
+    which lets them meet a limit on capital words."""
+    return text.lower() if rng.random() < 0.5 else text
+
+
 def _repeat_check(response: str, args: Args) -> bool:
     return response.strip().lower().startswith(args["prompt_to_repeat"].strip().lower())
 
@@ -44,6 +52,8 @@ REPEAT_PROMPT = Family(
     check=_repeat_check,
     witness=lambda a, rng: a["prompt_to_repeat"].strip() + "\n" + filler(8),
     counterexample=lambda a, rng: "sure. " + a["prompt_to_repeat"].strip(),
+    compose=lambda t, a, rng: _maybe_lower(a["prompt_to_repeat"].strip(), rng) + "\n" + t,
+    phase=PHASE_AFFIX,
     source=SOURCE,
 )
 
@@ -66,6 +76,8 @@ END_CHECKER = Family(
     check=_end_check,
     witness=lambda a, rng: filler(8) + " " + a["end_phrase"].strip(),
     counterexample=lambda a, rng: a["end_phrase"].strip() + " " + filler(8) + " ok",
+    compose=lambda t, a, rng: t + " " + _maybe_lower(a["end_phrase"].strip(), rng),
+    phase=PHASE_AFFIX,
     source=SOURCE,
 )
 
@@ -84,6 +96,8 @@ QUOTATION = Family(
     check=lambda r, a: _quoted(r),
     witness=lambda a, rng: '"' + filler(10) + '"',
     counterexample=lambda a, rng: filler(10),
+    compose=lambda t, a, rng: '"' + t + '"',
+    phase=PHASE_WRAP,
     source=SOURCE,
 )
 

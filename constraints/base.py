@@ -15,6 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 CATEGORIES = ("length", "lexical", "format", "affix")
+
+# When a family's ``compose`` step runs while a joint witness is built: the
+# base text first, then additions, removals, affixes, case, trimming, wrapping.
+PHASE_BASE, PHASE_ADD, PHASE_REMOVE, PHASE_AFFIX, PHASE_CASE, PHASE_TRIM, PHASE_WRAP = range(7)
 RELATIONS = ("less than", "at least")
 
 Args = dict[str, Any]
@@ -106,6 +110,11 @@ class Family:
     validate_extra: cross-argument validation, raises ConstraintArgError
     check_fixed: the same check with a MathIF quirk we consider a bug fixed
         (opt-in: ``mathif score --fix-quirks``); None where MathIF's is kept
+    compose(text, args, rng) -> text changed so that it also meets this
+        instance, keeping what it can of the rest; it is how the joint witness
+        of an item is built (``constraints.joint``).  Families without one
+        get their witness appended on a new line.
+    phase: when ``compose`` runs (PHASE_* above, or a function of the args)
     """
 
     id: str
@@ -120,6 +129,8 @@ class Family:
     source: str = ""
     validate_extra: Callable[[Args], None] | None = None
     check_fixed: Callable[[str, Args], bool] | None = None
+    compose: Callable[[str, Args, random.Random], str] | None = None
+    phase: int | Callable[[Args], int] = PHASE_ADD
 
     @property
     def takes_args(self) -> bool:
@@ -148,6 +159,15 @@ class Family:
         if self.validate_extra is not None:
             self.validate_extra(out)
         return out
+
+    def phase_of(self, args: Args) -> int:
+        return self.phase(args) if callable(self.phase) else self.phase
+
+    def compose_into(self, text: str, args: Args, rng: random.Random) -> str:
+        """This family's step of a joint witness (its witness on a new line by default)."""
+        if self.compose is not None:
+            return self.compose(text, args, rng)
+        return (text + "\n" + self.witness(args, rng)).strip("\n")
 
     def follows(self, response: str, args: Args, *, fix_quirks: bool = False) -> bool:
         """``check`` with a last guard: a checker that raises counts as not followed."""

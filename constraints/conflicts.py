@@ -1,11 +1,15 @@
-"""Argument-level conflicts: two instances whose arguments no response can meet together.
+"""Argument-level conflicts: two instances whose arguments contradict each other.
 
-The type-level table lives in the registry.  Here the arguments decide: the
-same word required and forbidden, a keyword needed more often than another
-constraint allows, a repeated prompt that contains a comma beside "no
-commas", and so on.  Every rule is a proof of impossibility under the
-checkers' exact semantics, so it must never fire on a satisfiable pair (the
-joint witness of the build is the proof of the other direction).
+The type-level table lives in the registry.  Here the arguments decide: a
+keyword needed more often than another constraint allows, a repeated prompt
+that contains a comma beside "no commas", and so on.  Almost every rule is a
+proof that no response can meet both under the checkers' exact semantics.
+Two rules are contradictions of the instructions themselves, which MathIF's
+checkers happen to let a contrived response slip through: the same word both
+required and forbidden ("values" contains "value" but not the word "value"),
+and all-capital section markers beside a limit on capital words.  The build
+never pairs either; ``verify`` reports them as conflicts.  The joint witness
+of the build is the proof of the other direction.
 
 The reasoning works on *pieces*: texts a response is forced to contain (a
 required keyword, the end phrase, the repeated prompt, a section marker).  A
@@ -110,6 +114,14 @@ def _relation_clash(x: Instance, y: Instance, key: str, rel: str, what: str) -> 
     return None
 
 
+def _required_words(inst: Instance) -> set[str]:
+    if inst.id == "keywords:existence":
+        return {k.strip().lower() for k in inst.args["keywords"]}
+    if inst.id == "keywords:frequency" and inst.args["relation"] == "at least":
+        return {inst.args["keyword"].strip().lower()}
+    return set()
+
+
 def _needs_word_char(inst: Instance) -> bool:
     fid, a = inst.id, inst.args
     if fid in ("change_case:english_capital", "change_case:english_lowercase"):
@@ -157,6 +169,21 @@ def _direct(x: Instance, y: Instance) -> Iterator[str]:
             and cap["capital_frequency"] <= 1
         ):
             yield "an all-capital response has at least one capital word"
+    if "keywords:forbidden_words" in ids and x.id != y.id:
+        banned = {w.strip().lower() for w in pair["keywords:forbidden_words"].args["forbidden_words"]}
+        other = y if x.id == "keywords:forbidden_words" else x
+        for word in sorted(_required_words(other) & banned):
+            yield f"the word {word!r} is both required and forbidden"
+    if {"change_case:capital_word_frequency", "detectable_format:multiple_sections"} <= ids:
+        cap = pair["change_case:capital_word_frequency"].args
+        sec = pair["detectable_format:multiple_sections"].args
+        marker = sec["section_spliter"].strip()
+        if (
+            cap["capital_relation"] == "less than"
+            and marker.isupper()
+            and sec["num_sections"] >= cap["capital_frequency"]
+        ):
+            yield f"{sec['num_sections']} {marker!r} markers but fewer than {cap['capital_frequency']} capital words"
     if ids == {"startend:quotation", "combination:repeat_prompt"}:
         if not pair["combination:repeat_prompt"].args["prompt_to_repeat"].strip().startswith('"'):
             yield "the response must start with the prompt and with a double quote"

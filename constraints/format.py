@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import re
 
-from .base import Family, Param
+import random
+
+from .base import PHASE_ADD, PHASE_REMOVE, Args, Family, Param
 from .text import filler
 
 SOURCE = "IFEval (Zhou et al. 2023), as used by MathIF (Fu et al. 2025)"
@@ -44,6 +46,11 @@ def _bullet_text(n: int) -> str:
     return "\n".join(f"* step {i} adds the numbers" for i in range(1, n + 1))
 
 
+def _bullets_compose(text: str, args: Args, rng: random.Random) -> str:
+    missing = args["num_bullets"] - count_bullets(text)
+    return text + "".join(f"\n* {i}." for i in range(1, missing + 1))
+
+
 NUMBER_BULLET_LISTS = Family(
     id="detectable_format:number_bullet_lists",
     category="format",
@@ -57,6 +64,7 @@ NUMBER_BULLET_LISTS = Family(
     check_fixed=lambda r, a: _count_md_bullets(r) == a["num_bullets"],
     witness=lambda a, rng: _bullet_text(a["num_bullets"]),
     counterexample=lambda a, rng: _bullet_text(a["num_bullets"] + 1),
+    compose=_bullets_compose,
     source=SOURCE,
 )
 
@@ -84,6 +92,7 @@ NUMBER_HIGHLIGHTED_SECTIONS = Family(
     check=lambda r, a: count_highlights(r) >= a["num_highlights"],
     witness=lambda a, rng: _highlight_text(a["num_highlights"]),
     counterexample=lambda a, rng: _highlight_text(a["num_highlights"] - 1),
+    compose=lambda t, a, rng: t + "".join(f" *{i}*" for i in range(1, a["num_highlights"] + 1)),
     source=SOURCE,
 )
 
@@ -122,6 +131,8 @@ MULTIPLE_SECTIONS = Family(
     check=lambda r, a: count_sections(r, a["section_spliter"]) >= a["num_sections"],
     witness=lambda a, rng: _sections_text(a["section_spliter"], a["num_sections"]),
     counterexample=lambda a, rng: _sections_text(a["section_spliter"], a["num_sections"] - 1),
+    compose=lambda t, a, rng: t
+    + "".join(f"\n{a['section_spliter'].strip()} {i}\n{i}." for i in range(1, a["num_sections"] + 1)),
     source=SOURCE,
 )
 
@@ -134,6 +145,8 @@ NO_COMMA = Family(
     check=lambda r, a: "," not in r,
     witness=lambda a, rng: filler(12),
     counterexample=lambda a, rng: "first, " + filler(8),
+    compose=lambda t, a, rng: t.replace(",", ""),
+    phase=PHASE_REMOVE,
     source=SOURCE,
 )
 

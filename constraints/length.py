@@ -7,8 +7,10 @@ words and "don't" is two; "less than" is strict, "at least" is >=.
 
 from __future__ import annotations
 
-from .base import RELATIONS, Args, Family, Param, compare, pick
-from .text import count_words, filler
+import random
+
+from .base import PHASE_ADD, PHASE_TRIM, RELATIONS, Args, Family, Param, compare, pick
+from .text import count_words, filler, trim_filler
 
 SOURCE = "IFEval (Zhou et al. 2023), as used by MathIF (Fu et al. 2025)"
 
@@ -18,6 +20,14 @@ def _words_text(args: Args, satisfy: bool) -> str:
     few = args["relation"] == "less than"
     size = n - 1 if few == satisfy else n
     return filler(size) if size > 0 else "..."
+
+
+def _words_compose(text: str, args: Args, rng: random.Random) -> str:
+    """Pad with numbers (words to \\w+, invisible to language detection) or trim filler."""
+    n, have = args["num_words"], count_words(text)
+    if args["relation"] == "at least":
+        return text + "".join(f" {i}" for i in range(1, n - have + 1))
+    return trim_filler(text, n - 1)
 
 
 NUMBER_WORDS = Family(
@@ -32,6 +42,8 @@ NUMBER_WORDS = Family(
     check=lambda r, a: compare(count_words(r), a["relation"], a["num_words"]),
     witness=lambda a, rng: _words_text(a, satisfy=True),
     counterexample=lambda a, rng: _words_text(a, satisfy=False),
+    compose=_words_compose,
+    phase=lambda a: PHASE_ADD if a["relation"] == "at least" else PHASE_TRIM,
     source=SOURCE,
 )
 

@@ -22,7 +22,18 @@ import random
 import re
 
 from ._util import compile_keyword, strip_matches
-from .base import RELATIONS, Args, Family, Param, compare, pick
+from .base import (
+    PHASE_ADD,
+    PHASE_BASE,
+    PHASE_CASE,
+    PHASE_REMOVE,
+    RELATIONS,
+    Args,
+    Family,
+    Param,
+    compare,
+    pick,
+)
 from .text import (
     LANGUAGE_NAMES,
     LANGUAGE_SAMPLES,
@@ -74,6 +85,7 @@ EXISTENCE = Family(
     check_fixed=lambda r, a: _existence_check(r, a, literal=True),
     witness=lambda a, rng: filler(8) + " " + " ".join(a["keywords"]) + ".",
     counterexample=lambda a, rng: _without(a["keywords"][:1], rng),
+    compose=lambda t, a, rng: t + " " + " ".join(a["keywords"]),
     validate_extra=_existence_validate,
     source=SOURCE,
 )
@@ -99,6 +111,18 @@ def _frequency_text(args: Args, rng: random.Random, satisfy: bool) -> str:
     return _without([args["keyword"].strip()], rng)
 
 
+def _frequency_compose(text: str, args: Args, rng: random.Random) -> str:
+    k = args["keyword"].strip()
+    if args["relation"] == "at least":
+        missing = args["frequency"] - _count(k, text)
+        return text + "".join(f" {k}" for _ in range(max(missing, 0)))
+    return strip_matches(text, k) if _count(k, text) >= args["frequency"] else text
+
+
+def _grow_or_shrink(args: Args, relation_key: str, shrink_phase: int) -> int:
+    return PHASE_ADD if args[relation_key] == "at least" else shrink_phase
+
+
 FREQUENCY = Family(
     id="keywords:frequency",
     category="lexical",
@@ -120,6 +144,8 @@ FREQUENCY = Family(
     check_fixed=lambda r, a: _frequency_check(r, a, literal=True),
     witness=lambda a, rng: _frequency_text(a, rng, satisfy=True),
     counterexample=lambda a, rng: _frequency_text(a, rng, satisfy=False),
+    compose=_frequency_compose,
+    phase=lambda a: _grow_or_shrink(a, "relation", PHASE_REMOVE),
     validate_extra=_frequency_validate,
     source=SOURCE,
 )
@@ -150,7 +176,9 @@ FORBIDDEN = Family(
     check=_forbidden_check,
     check_fixed=lambda r, a: _forbidden_check(r, a, literal=True),
     witness=lambda a, rng: _without([rf"\b{w}\b" for w in a["forbidden_words"]], rng),
-    counterexample=lambda a, rng: filler(6) + " " + a["forbidden_words"][0] + " here.",
+    counterexample=lambda a, rng: filler(14) + " " + a["forbidden_words"][0] + " here.",
+    compose=lambda t, a, rng: strip_matches(t, "|".join(rf"\b{w}\b" for w in a["forbidden_words"])),
+    phase=PHASE_REMOVE,
     validate_extra=_forbidden_validate,
     source=SOURCE,
 )
@@ -180,6 +208,8 @@ LANGUAGE = Family(
     check_fixed=lambda r, a: _language_check(r, a, undetectable=False),
     witness=lambda a, rng: LANGUAGE_SAMPLES[a["language"]],
     counterexample=lambda a, rng: _other_language(a["language"]),
+    compose=lambda t, a, rng: LANGUAGE_SAMPLES[a["language"]],
+    phase=PHASE_BASE,
     source=SOURCE,
 )
 
@@ -192,6 +222,17 @@ def _capital_text(args: Args, satisfy: bool) -> str:
     if many == satisfy:
         return filler(6) + "".join(" NOTE" for _ in range(args["capital_frequency"])) + " done."
     return filler(12)
+
+
+CAPITAL_WORDS = ("OK", "YES", "SO", "NOTE")
+
+
+def _capital_compose(text: str, args: Args, rng: random.Random) -> str:
+    have = count_capital_words(text)
+    if args["capital_relation"] == "at least":
+        word = pick(rng, CAPITAL_WORDS)
+        return text + "".join(f" {word}" for _ in range(max(args["capital_frequency"] - have, 0)))
+    return text.lower() if have >= args["capital_frequency"] else text
 
 
 CAPITAL_WORD_FREQUENCY = Family(
@@ -212,6 +253,8 @@ CAPITAL_WORD_FREQUENCY = Family(
     check=lambda r, a: compare(count_capital_words(r), a["capital_relation"], a["capital_frequency"]),
     witness=lambda a, rng: _capital_text(a, satisfy=True),
     counterexample=lambda a, rng: _capital_text(a, satisfy=False),
+    compose=_capital_compose,
+    phase=lambda a: _grow_or_shrink(a, "capital_relation", PHASE_REMOVE),
     source=SOURCE,
 )
 
@@ -236,6 +279,8 @@ ENGLISH_CAPITAL = Family(
     check_fixed=lambda r, a: _english_case_check(r, upper=True, undetectable=False),
     witness=lambda a, rng: LANGUAGE_SAMPLES["en"].upper(),
     counterexample=lambda a, rng: LANGUAGE_SAMPLES["en"],
+    compose=lambda t, a, rng: t.upper(),
+    phase=PHASE_CASE,
     source=SOURCE,
 )
 
@@ -252,6 +297,8 @@ ENGLISH_LOWERCASE = Family(
     check_fixed=lambda r, a: _english_case_check(r, upper=False, undetectable=False),
     witness=lambda a, rng: LANGUAGE_SAMPLES["en"].lower(),
     counterexample=lambda a, rng: LANGUAGE_SAMPLES["en"],
+    compose=lambda t, a, rng: t.lower(),
+    phase=PHASE_CASE,
     source=SOURCE,
 )
 

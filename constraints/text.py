@@ -147,8 +147,25 @@ MATH_WORDS: tuple[str, ...] = (
 # Neutral English filler without commas, capitals or any MATH_WORDS entry.
 FILLER_WORDS: tuple[str, ...] = (
     "we", "add", "the", "two", "numbers", "and", "check", "each", "step", "again",
-    "then", "write", "down", "our", "work", "with", "care", "so", "it", "stays", "clear",
+    "then", "write", "down", "our", "work", "so", "it", "stays", "clear",
 )  # fmt: skip
+
+
+FILLER_SET = frozenset(FILLER_WORDS)
+
+
+def trim_filler(text: str, max_words: int) -> str:
+    """Drop filler words from the end backwards until ``text`` has at most ``max_words`` words."""
+    excess = count_words(text) - max_words
+    if excess <= 0:
+        return text
+    spans = [m for m in re.finditer(r"\b\w+\b", text) if m.group(0) in FILLER_SET]
+    for m in reversed(spans):
+        if excess <= 0:
+            break
+        text = text[: m.start()] + text[m.end() :]
+        excess -= 1
+    return re.sub(r"[ \t]{2,}", " ", text)
 
 
 def filler(n_words: int) -> str:

@@ -28,6 +28,16 @@ mk = make_instance
 PROMPT = "Tom has 3 apples, and Ann has 2. How many apples do they have?"
 
 IMPOSSIBLE = [
+    # contradictions of the instructions (a contrived "a winner" would slip through)
+    (mk("keywords:existence", {"keywords": ["win"]}), mk("keywords:forbidden_words", {"forbidden_words": ["WIN"]})),
+    (
+        mk("keywords:frequency", {"keyword": "root", "frequency": 2, "relation": "at least"}),
+        mk("keywords:forbidden_words", {"forbidden_words": ["root", "yield"]}),
+    ),
+    (
+        mk("detectable_format:multiple_sections", {"section_spliter": "SECTION", "num_sections": 3}),
+        mk("change_case:capital_word_frequency", {"capital_frequency": 3, "capital_relation": "less than"}),
+    ),
     (
         mk("keywords:existence", {"keywords": ["a win b"]}),
         mk("keywords:forbidden_words", {"forbidden_words": ["win"]}),
@@ -96,11 +106,6 @@ def test_impossible_pairs_are_found_both_ways(x, y):
 
 # Pairs that look alike but can be met: each comes with a response meeting both.
 SATISFIABLE = [
-    (
-        mk("keywords:existence", {"keywords": ["win"]}),
-        mk("keywords:forbidden_words", {"forbidden_words": ["win"]}),
-        "a winner",
-    ),
     (
         mk("keywords:existence", {"keywords": ["root"]}),
         mk("keywords:frequency", {"keyword": "root", "frequency": 2, "relation": "less than"}),
