@@ -142,9 +142,11 @@ class Family:
         Families without parameters accept ``None`` or ``{}``, as MathIF stores them.
         """
         if not self.params:
-            if args:
-                raise ConstraintArgError(self.id, next(iter(args)), "is not an argument of it")
-            return {}
+            if args is None or (isinstance(args, Mapping) and not args):
+                return {}
+            if not isinstance(args, Mapping):
+                raise ConstraintArgError(self.id, "*", f"takes no arguments, got {args!r}")
+            raise ConstraintArgError(self.id, next(iter(args)), "is not an argument of it")
         if not isinstance(args, Mapping):
             raise ConstraintArgError(self.id, "*", f"arguments must be an object, got {args!r}")
         names = {p.name for p in self.params}

@@ -24,14 +24,21 @@ def run_score(
     with_correctness: bool = True,
     progress: Console | None = None,
 ) -> dict[str, Any]:
+    if out.exists() and not out.is_dir():
+        raise InputError(out, None, "exists and is not a folder")
     items = read_items(data)
     gens = list(read_jsonl(generations))
-    if len(gens) != len(items):
-        line = gens[len(items)][0] if len(gens) > len(items) else None
+    if len(gens) > len(items):
         raise InputError(
             generations,
-            line,
-            f"{len(gens)} generation lines for {len(items)} items in {data} (they must align line by line)",
+            gens[len(items)][0],
+            f"generation line without an item ({len(gens)} lines for {len(items)} items in {data})",
+        )
+    if len(gens) < len(items):
+        raise InputError(
+            data,
+            items[len(gens)].line,
+            f"no generation line for this item ({len(gens)} lines in {generations} for {len(items)} items)",
         )
     outputs = [outputs_of(obj, generations, n) for n, obj in gens]
     scores = []
