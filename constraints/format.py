@@ -17,11 +17,10 @@ text, horizontal rules excluded).
 
 from __future__ import annotations
 
+import random
 import re
 
-import random
-
-from .base import PHASE_ADD, PHASE_REMOVE, Args, Family, Param
+from .base import PHASE_REMOVE, Args, Family, Param
 from .text import filler
 
 SOURCE = "IFEval (Zhou et al. 2023), as used by MathIF (Fu et al. 2025)"
@@ -131,8 +130,9 @@ MULTIPLE_SECTIONS = Family(
     check=lambda r, a: count_sections(r, a["section_spliter"]) >= a["num_sections"],
     witness=lambda a, rng: _sections_text(a["section_spliter"], a["num_sections"]),
     counterexample=lambda a, rng: _sections_text(a["section_spliter"], a["num_sections"] - 1),
-    compose=lambda t, a, rng: t
-    + "".join(f"\n{a['section_spliter'].strip()} {i}\n{i}." for i in range(1, a["num_sections"] + 1)),
+    compose=lambda t, a, rng: (
+        t + "".join(f"\n{a['section_spliter'].strip()} {i}\n{i}." for i in range(1, a["num_sections"] + 1))
+    ),
     source=SOURCE,
 )
 

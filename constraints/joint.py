@@ -34,7 +34,9 @@ def _candidates(instances: Sequence[Instance], seed: int, bases: Sequence[str] =
     attempt = 0
     for base in bases:
         for order in orders:
-            ranked = sorted(order, key=lambda k: (instances[k].family.phase_of(instances[k].args), order.index(k)))
+            ranked = sorted(
+                order, key=lambda k: (instances[k].family.phase_of(instances[k].args), order.index(k))
+            )
             for _ in range(VARIANTS):
                 rng = random.Random(seed * 7919 + attempt)
                 attempt += 1
