@@ -90,6 +90,8 @@ def item_from_dict(
     for pos, (name, arg) in enumerate(zip(names, args, strict=True), start=1):
         if not isinstance(name, str):
             raise fail(f"constraint {pos}: constraint_name must be a string, got {name!r}")
+        if isinstance(arg, Mapping):  # parquet rows carry every family's keys, unused ones null
+            arg = {k: v for k, v in arg.items() if v is not None}
         try:
             family = reg.get(name)
             instances.append(Instance(family, family.validate(arg)))

@@ -1,0 +1,250 @@
+"""``mathif build``: a recipe and the pulled raw sources in, a dataset version out.
+
+Per split and tier: sample problems (seeded, stratified, gradable only, no
+problem twice, near duplicates apart), compose each item's constraints with
+conflict filtering and a joint-witness proof, and write one JSONL file (plus
+parquet) per split and tier and a manifest.  The same recipe and raw lock
+give byte-identical JSONL and manifest files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import random
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from constraints import ConstraintArgError, Registry, default_registry
+
+from . import __version__
+from .compose import CompositionError, compose
+from .errors import InputError
+from .jsonl import dumps_line, write_atomic
+from .near_dups import find_near_duplicates
+from .problems import Problem
+from .recipe import TIERS, Recipe, SplitSpec, render_prompt
+from .sampling import derive_seed, dup_key, eligible, stratified_sample
+
+
+@dataclass
+class BuiltSplit:
+    name: str  # e.g. gsm8k_single
+    rows: list[dict[str, Any]]
+    not_discriminative: list[dict[str, Any]] = field(default_factory=list)
+    draws: int = 0
+
+
+@dataclass
+class BuildResult:
+    out: Path
+    manifest: dict[str, Any]
+    splits: list[BuiltSplit]
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _pool_for(split: SplitSpec, problems: Sequence[Problem], recipe: Recipe) -> list[Problem]:
+    pool = [p for p in problems if p.source in split.sources]
+    missing = [s for s in split.sources if not any(p.source == s for p in problems)]
+    if missing:
+        raise InputError(
+            recipe.path, None, f"split {split.name!r}: no problems for source(s) {', '.join(missing)}"
+        )
+    return pool
+
+
+def _item_row(
+    recipe: Recipe, split: SplitSpec, tier: int, index: int, problem: Problem, comp, source_label: str
+) -> dict[str, Any]:
+    descs = [inst.describe() for inst in comp.instances]
+    return {
+        # MathIF's seven fields, same meanings
+        "source": source_label,
+        "id": f"{split.name}-{TIERS[tier]}-{index}",
+        "question": problem.question,
+        "answer": problem.answer,
+        "constraint_desc": descs,
+        "constraint_name": [inst.id for inst in comp.instances],
+        "constraint_args": [inst.args_json() for inst in comp.instances],
+        # the tool's own fields
+        "version": recipe.version,
+        "problem_id": problem.id,
+        "split": split.name,
+        "num_constraints": tier,
+        "prompt": render_prompt(recipe.prompt_template, problem.question, descs),
+        "metadata": dict(problem.metadata),
+    }
+
+
+def build_splits(
+    recipe: Recipe,
+    problems: Sequence[Problem],
+    source_labels: dict[str, str] | None = None,
+    registry: Registry | None = None,
+    on_item: Callable[[], None] | None = None,
+) -> list[BuiltSplit]:
+    """The pure core of a build: recipe and problems in, rows out (no I/O)."""
+    reg = registry or default_registry()
+    labels = source_labels or {}
+    families = [reg.get(fid) for fid in recipe.families]
+    dups = find_near_duplicates([p for p in problems if p.gradable], recipe.near_duplicate_threshold)
+    group_of = dups.group_of()
+    used_in_version: set[str] = set()
+    built: list[BuiltSplit] = []
+    for split in recipe.splits:
+        pool = _pool_for(split, problems, recipe)
+        for tier, quota in split.quota.items():
+            name = f"{split.name}_{TIERS[tier]}"
+            rng = random.Random(derive_seed(recipe.seed, split.name, tier, "sample"))
+            candidates = eligible(pool, group_of, used_in_version)
+            if len(candidates) < quota:
+                raise InputError(
+                    recipe.path,
+                    None,
+                    f"split {name}: quota {quota} but only {len(candidates)} eligible problems "
+                    "(gradable, not used elsewhere, near duplicates apart)",
+                )
+            chosen = stratified_sample(candidates, quota, split.stratify, rng)
+            if not recipe.reuse_across_tiers:
+                used_in_version.update(dup_key(p, group_of) for p in chosen)
+            overrides = {f.id: recipe.overrides_for(split, f.id) for f in families}
+            out = BuiltSplit(name=name, rows=[])
+            for index, problem in enumerate(chosen):
+                item_rng = random.Random(derive_seed(recipe.seed, split.name, tier, problem.id, "compose"))
+                try:
+                    comp = compose(tier, problem.question, families, overrides, reg, item_rng)
+                except ConstraintArgError as exc:
+                    raise InputError(recipe.path, None, f"split {split.name!r} overrides: {exc}") from None
+                except CompositionError as exc:
+                    raise InputError(
+                        recipe.path, None, f"{name} item {index} ({problem.id}): {exc}"
+                    ) from None
+                row = _item_row(
+                    recipe, split, tier, index, problem, comp, labels.get(problem.source, problem.source)
+                )
+                out.rows.append(row)
+                out.draws += comp.draws
+                if comp.not_discriminative:
+                    out.not_discriminative.append(
+                        {"id": row["id"], "constraints": list(comp.not_discriminative)}
+                    )
+                if on_item:
+                    on_item()
+            built.append(out)
+    return built
+
+
+def jsonl_bytes(rows: Sequence[dict[str, Any]]) -> bytes:
+    return "".join(dumps_line(r) for r in rows).encode("utf-8")
+
+
+def parquet_bytes(rows: Sequence[dict[str, Any]]) -> bytes:
+    """The same rows as parquet.  Argument objects become structs over the union of
+    their keys (absent keys are null, as ``datasets`` shows them); if the families'
+    arguments cannot share one schema, they are stored as JSON text instead."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pa.Table.from_pylist(list(rows))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        table = pa.Table.from_pylist(
+            [
+                r
+                | {
+                    "constraint_args": [json.dumps(a, ensure_ascii=False) for a in r["constraint_args"]],
+                    "metadata": json.dumps(r["metadata"], ensure_ascii=False, sort_keys=True),
+                }
+                for r in rows
+            ]
+        )
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd", write_statistics=False)
+    return buf.getvalue()
+
+
+def make_manifest(
+    recipe: Recipe, lock_sha256: str, splits: Sequence[BuiltSplit], files: dict[str, bytes]
+) -> dict:
+    return {
+        "version": recipe.version,
+        "recipe_sha256": recipe.sha256,
+        "raw_lock_sha256": lock_sha256,
+        "tool_version": __version__,
+        "items": sum(len(s.rows) for s in splits),
+        "files": {
+            name: {"sha256": sha256_bytes(data), "rows": _rows_in(name, splits)}
+            for name, data in sorted(files.items())
+        },
+        "splits": {
+            s.name: {
+                "rows": len(s.rows),
+                "constraint_types": dict(
+                    sorted(Counter(c for r in s.rows for c in r["constraint_name"]).items())
+                ),
+                "item_ids": [r["id"] for r in s.rows],
+                "problem_ids": [r["problem_id"] for r in s.rows],
+                "not_discriminative": s.not_discriminative,
+            }
+            for s in splits
+        },
+    }
+
+
+def _rows_in(file_name: str, splits: Sequence[BuiltSplit]) -> int:
+    stem = file_name.rsplit(".", 1)[0]
+    return next(len(s.rows) for s in splits if s.name == stem)
+
+
+def build(
+    recipe: Recipe,
+    out: Path,
+    problems: Sequence[Problem],
+    lock_sha256: str,
+    source_labels: dict[str, str] | None = None,
+    console: Console | None = None,
+    parquet: bool = True,
+) -> BuildResult:
+    total = sum(sum(s.quota.values()) for s in recipe.splits)
+    with Progress(
+        TextColumn(f"building {recipe.version}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=console is None,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("build", total=total)
+        splits = build_splits(recipe, problems, source_labels, on_item=lambda: bar.advance(task))
+    files: dict[str, bytes] = {}
+    for s in splits:
+        files[f"{s.name}.jsonl"] = jsonl_bytes(s.rows)
+        if parquet:
+            files[f"{s.name}.parquet"] = parquet_bytes(s.rows)
+    manifest = make_manifest(recipe, lock_sha256, splits, files)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        _write_bytes(out / name, data)
+    write_atomic(out / "manifest.json", manifest_text(manifest))
+    return BuildResult(out, manifest, splits)
+
+
+def manifest_text(manifest: dict) -> str:
+    return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)

@@ -1,0 +1,152 @@
+"""Building a version from a recipe: the pure core on synthetic problems."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from constraints import default_registry
+from constraints.conflicts import instance_conflicts
+from constraints.joint import joint_witness
+from curation.build import build, build_splits
+from curation.errors import InputError
+from curation.items import read_items
+from curation.problems import Problem
+from curation.recipe import load_recipe
+from curation.verify import verify_file
+
+WORDS = "apple river stone cloud lamp tiger violin garden pencil rocket mirror candle ocean forest".split()
+
+RECIPE = """
+version = "0.1.0"
+seed = 7
+families = "mathif"
+[overrides."length_constraint_checkers:number_words"]
+num_words = { min = 100, max = 300 }
+
+[[splits]]
+name = "alpha"
+sources = ["toy_a"]
+quota = { single = 6, double = 6, triple = 6 }
+stratify = ["level"]
+
+[[splits]]
+name = "beta"
+sources = ["toy_b", "toy_c"]
+quota = { single = 4, triple = 4 }
+"""
+
+
+def toy_problems():
+    rng = random.Random(0)
+    out = []
+    for source, n in (("toy_a", 40), ("toy_b", 12), ("toy_c", 12)):
+        for i in range(n):
+            words = " ".join(rng.choice(WORDS) for _ in range(12))
+            q = f"A {words} has {i + 3} parts, and each part weighs {2 * i + 1} grams. What is the total weight?"
+            out.append(
+                Problem(f"{source}/{i}", source, q, str((i + 3) * (2 * i + 1)), True, {"level": i % 3})
+            )
+    # a near duplicate of toy_a/0 in toy_b, and an ungradable problem
+    out.append(Problem("toy_b/dup", "toy_b", out[0].question + " ", out[0].answer, True, {}))
+    out.append(Problem("toy_a/bad", "toy_a", "What?", "", False, {"level": 0}))
+    return out
+
+
+@pytest.fixture
+def recipe(tmp_path):
+    p = tmp_path / "recipe.toml"
+    p.write_text(RECIPE)
+    return load_recipe(p)
+
+
+def test_items_are_proven_and_conflict_free(recipe):
+    reg = default_registry()
+    splits = build_splits(recipe, toy_problems())
+    assert [s.name for s in splits] == [
+        "alpha_single",
+        "alpha_double",
+        "alpha_triple",
+        "beta_single",
+        "beta_triple",
+    ]
+    seen = set()
+    for s in splits:
+        k = {"single": 1, "double": 2, "triple": 3}[s.name.split("_")[1]]
+        for row in s.rows:
+            assert len(row["constraint_name"]) == k == row["num_constraints"]
+            assert row["problem_id"] not in seen  # no problem twice in a version
+            seen.add(row["problem_id"])
+            assert row["problem_id"] != "toy_a/bad"
+            from curation.items import item_from_dict
+
+            item = item_from_dict(row)
+            assert not instance_conflicts(item.constraints)
+            for a in item.constraint_ids:
+                for b in item.constraint_ids:
+                    assert a == b or not reg.type_conflict(a, b)
+            assert joint_witness(item.constraints) is not None
+            assert row["prompt"].startswith(row["question"].strip())
+            assert row["prompt"].endswith(" ".join(d.strip() for d in row["constraint_desc"]))
+            for name, args in zip(row["constraint_name"], row["constraint_args"], strict=True):
+                if name == "length_constraint_checkers:number_words":
+                    assert 100 <= args["num_words"] <= 300
+                if name == "combination:repeat_prompt":
+                    assert args["prompt_to_repeat"] == row["question"]
+    assert not ({"toy_a/0", "toy_b/dup"} <= seen)  # near duplicates kept apart
+
+
+def test_build_twice_gives_identical_bytes(recipe, tmp_path):
+    problems = toy_problems()
+    a = build(recipe, tmp_path / "a", problems, "0" * 64)
+    b = build(recipe, tmp_path / "b", list(reversed(problems)), "0" * 64)
+    names = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "b").iterdir())
+    assert "alpha_single.parquet" in names and "manifest.json" in names
+    for name in names:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    assert a.manifest == b.manifest
+    m = json.loads((tmp_path / "a" / "manifest.json").read_text())
+    assert m["items"] == 18 + 8
+    assert m["files"]["alpha_double.jsonl"]["rows"] == 6
+    assert sum(m["splits"]["beta_triple"]["constraint_types"].values()) == 12
+
+
+def test_built_files_verify_clean_and_read_as_items(recipe, tmp_path):
+    build(recipe, tmp_path, toy_problems(), "0" * 64)
+    for f in sorted(tmp_path.glob("*.jsonl")):
+        verdicts = verify_file(f)
+        assert verdicts and all(v.ok and v.satisfiable for v in verdicts), [v.problems for v in verdicts]
+        assert len(read_items(f)) == len(verdicts)
+
+
+def test_parquet_matches_jsonl(recipe, tmp_path):
+    import pyarrow.parquet as pq
+
+    build(recipe, tmp_path, toy_problems(), "0" * 64)
+    rows = [json.loads(line) for line in (tmp_path / "alpha_triple.jsonl").read_text().splitlines()]
+    table = pq.read_table(tmp_path / "alpha_triple.parquet").to_pylist()
+    assert [r["id"] for r in table] == [r["id"] for r in rows]
+    for got, want in zip(table, rows, strict=True):
+        args = [
+            None if a is None else {k: v for k, v in a.items() if v is not None}
+            for a in got["constraint_args"]
+        ]
+        assert args == [a for a in want["constraint_args"]]
+
+
+def test_quota_larger_than_pool_is_a_clear_error(recipe):
+    small = [p for p in toy_problems() if p.source != "toy_a" or p.id < "toy_a/2"]
+    with pytest.raises(InputError, match="alpha_triple: quota 6 but only 0 eligible"):
+        build_splits(recipe, small)
+
+
+def test_different_seed_gives_a_different_version(recipe, tmp_path):
+    p = tmp_path / "other.toml"
+    p.write_text(RECIPE.replace("seed = 7", "seed = 8"))
+    other = load_recipe(p)
+    a = build_splits(recipe, toy_problems())
+    b = build_splits(other, toy_problems())
+    assert [r["problem_id"] for r in a[0].rows] != [r["problem_id"] for r in b[0].rows]
