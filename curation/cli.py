@@ -112,8 +112,11 @@ def score(
         bool, typer.Option("--correctness/--no-correctness", help="Grade answers with math-verify.")
     ] = True,
 ) -> None:
-    """Score generations: hard accuracy (all constraints met), soft accuracy (share met)
-    and answer correctness, per item and overall."""
+    """Score generations: hard accuracy, soft accuracy and answer correctness.
+
+    Hard accuracy: all constraints met; soft accuracy: share of constraints met;
+    correctness: the answer graded with math-verify against the gold answer.
+    """
     from .response import THINK_MODES
     from .score_run import run_score
 
@@ -124,3 +127,14 @@ def score(
     summary = run_score(data, generations, out, think_mode, fix_quirks, correctness, progress=console)
     print_summary(summary, f"mathif score: {data}")
     console.print(f"wrote {out / 'items.jsonl'} and {out / 'summary.json'}")
+
+
+def _register_dataset_commands() -> None:
+    from .cli_dataset import build_cmd, diff_cmd, verify_cmd
+
+    app.command("build")(user_errors(build_cmd))
+    app.command("verify")(user_errors(verify_cmd))
+    app.command("diff")(user_errors(diff_cmd))
+
+
+_register_dataset_commands()

@@ -66,9 +66,12 @@ def verify_cmd(
         Path | None, typer.Option("--report", help="Write a JSON list, one object per item.")
     ] = None,
 ) -> None:
-    """Check dataset files: schema, constraint ids and arguments, descriptions,
-    conflicts, satisfiability (joint witness or impossibility proof) and gradable
-    gold answers.  Exit code 1 if any item fails."""
+    """Check that every item of dataset files is well formed and checkable.
+
+    Schema, constraint ids and arguments, descriptions, conflicts, satisfiability
+    (a joint witness or a proof of impossibility) and gradable gold answers, for
+    the tool's files and MathIF's.  Exit code 1 if any item fails.
+    """
     from .items import dataset_files
     from .verify import verify_file
 

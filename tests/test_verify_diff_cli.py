@@ -1,0 +1,120 @@
+"""mathif verify and mathif diff as a user runs them."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from constraints import make_instance
+from curation.build import build
+from curation.cli import app
+from curation.recipe import load_recipe
+
+from .conftest import REFERENCE
+from .test_build import RECIPE, toy_problems
+
+runner = CliRunner()
+
+
+def item(cid, args, answer="42", desc=None, question="What is 6 times 7?"):
+    inst = make_instance(cid, args)
+    return {
+        "source": "toy",
+        "id": "toy-1",
+        "question": question,
+        "answer": answer,
+        "constraint_desc": [desc if desc is not None else inst.describe()],
+        "constraint_name": [cid],
+        "constraint_args": [inst.args_json()],
+    }
+
+
+def test_verify_finds_exactly_the_unsatisfiable_release_items(tmp_path):
+    report = tmp_path / "report.json"
+    result = runner.invoke(app, ["verify", str(REFERENCE), "--report", str(report)])
+    assert result.exit_code == 1
+    rows = json.loads(report.read_text())
+    assert len(rows) == 420
+    assert set(rows[0]) >= {"file", "index", "id", "satisfiable", "problems"}
+    bad = [r for r in rows if r["problems"]]
+    assert len(bad) == 4
+    for r in bad:
+        assert r["satisfiable"] is False
+        assert any("comma" in p for p in r["problems"])
+    assert all(r["satisfiable"] for r in rows if not r["problems"])
+    assert "420 items: 416 ok, 4 failing, 4 unsatisfiable" in result.output
+
+
+def test_verify_reports_each_kind_of_problem(tmp_path):
+    rows = [
+        item("punctuation:no_comma", None),  # fine
+        item("punctuation:no_comma", None, desc="Use commas."),  # description mismatch
+        item("punctuation:no_comma", None),  # unknown id, set below
+        item("punctuation:no_comma", None, answer=""),  # not gradable
+    ]
+    rows[2]["constraint_name"] = ["keywords:nope"]
+    text = "\n".join(json.dumps(r) for r in rows) + "\n{not json\n"
+    text += json.dumps(
+        item("keywords:frequency", {"keyword": "x", "frequency": 1, "relation": "less than"})
+    ).replace('"less than"', '"sometimes"')
+    f = tmp_path / "data.jsonl"
+    f.write_text(text + "\n")
+    report = tmp_path / "r.json"
+    result = runner.invoke(app, ["verify", str(f), "--report", str(report)])
+    assert result.exit_code == 1
+    got = json.loads(report.read_text())
+    assert [bool(r["problems"]) for r in got] == [False, True, True, True, True, True]
+    assert "description" in got[1]["problems"][0]
+    assert "unknown constraint id" in got[2]["problems"][0]
+    assert "gradable" in got[3]["problems"][0]
+    assert "malformed JSON" in got[4]["problems"][0] and got[4]["line"] == 5
+    assert "relation" in got[5]["problems"][0]
+
+
+def test_verify_clean_file_exits_0(tmp_path):
+    f = tmp_path / "ok.jsonl"
+    f.write_text(json.dumps(item("startend:quotation", None)) + "\n")
+    assert runner.invoke(app, ["verify", str(f)]).exit_code == 0
+
+
+def test_verify_missing_file_is_one_line_exit_2(tmp_path):
+    result = runner.invoke(app, ["verify", str(tmp_path / "nope.jsonl")])
+    assert result.exit_code == 2
+    assert "nope.jsonl" in result.output and "Traceback" not in result.output
+
+
+def test_diff_between_two_versions(tmp_path):
+    rec_a = tmp_path / "a.toml"
+    rec_a.write_text(RECIPE)
+    rec_b = tmp_path / "b.toml"
+    rec_b.write_text(
+        RECIPE.replace("seed = 7", "seed = 8").replace(
+            "quota = { single = 4, triple = 4 }", "quota = { single = 4 }"
+        )
+    )
+    build(load_recipe(rec_a), tmp_path / "va", toy_problems(), "0" * 64, parquet=False)
+    build(load_recipe(rec_b), tmp_path / "vb", toy_problems(), "0" * 64, parquet=False)
+    same = runner.invoke(app, ["diff", str(tmp_path / "va"), str(tmp_path / "va"), "--json"])
+    assert same.exit_code == 0
+    assert json.loads(same.output)["summary"] == {
+        "old_items": 26,
+        "new_items": 26,
+        "added": 0,
+        "removed": 0,
+        "changed": 0,
+        "unchanged": 26,
+    }
+    result = runner.invoke(app, ["diff", str(tmp_path / "va"), str(tmp_path / "vb"), "--json"])
+    d = json.loads(result.output)
+    assert d["splits"]["beta_triple"] == {"old": 4, "new": 0, "added": 0, "removed": 4, "changed": 0}
+    s = d["summary"]
+    assert s["old_items"] == 26 and s["new_items"] == 22
+    assert s["added"] - s["removed"] == -4
+    table = runner.invoke(app, ["diff", str(tmp_path / "va"), str(tmp_path / "vb")])
+    assert table.exit_code == 0 and "beta_triple" in table.output
+
+
+def test_diff_of_missing_folder_is_exit_2(tmp_path):
+    result = runner.invoke(app, ["diff", str(tmp_path / "x"), str(tmp_path / "y")])
+    assert result.exit_code == 2 and "not a folder" in result.output
