@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
+from .cli_raw import raw_app
 from .errors import InputError
 
 app = typer.Typer(
@@ -22,6 +23,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.add_typer(raw_app, name="raw")
 console = Console()
 err_console = Console(stderr=True)
 
