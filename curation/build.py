@@ -151,7 +151,8 @@ def jsonl_bytes(rows: Sequence[dict[str, Any]]) -> bytes:
 def parquet_bytes(rows: Sequence[dict[str, Any]]) -> bytes:
     """The same rows as parquet.  Argument objects become structs over the union of
     their keys (absent keys are null, as ``datasets`` shows them); if the families'
-    arguments cannot share one schema, they are stored as JSON text instead."""
+    arguments cannot share one schema, they are stored as JSON text instead.  A
+    ``metadata`` column with no field at all (a source without metadata) is left out."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -168,6 +169,9 @@ def parquet_bytes(rows: Sequence[dict[str, Any]]) -> bytes:
                 for r in rows
             ]
         )
+    # parquet cannot hold a struct without fields (GSM8K has no metadata): drop such columns
+    empty = [f.name for f in table.schema if pa.types.is_struct(f.type) and f.type.num_fields == 0]
+    table = table.drop_columns(empty)
     buf = io.BytesIO()
     pq.write_table(table, buf, compression="zstd", write_statistics=False)
     return buf.getvalue()
