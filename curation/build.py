@@ -177,19 +177,31 @@ def parquet_bytes(rows: Sequence[dict[str, Any]]) -> bytes:
     return buf.getvalue()
 
 
+def parquet_writer() -> str:
+    import pyarrow as pa
+
+    return f"pyarrow {pa.__version__}"
+
+
+def _hashes(files: dict[str, bytes], splits: Sequence[BuiltSplit]) -> dict[str, dict[str, Any]]:
+    return {n: {"sha256": sha256_bytes(d), "rows": _rows_in(n, splits)} for n, d in sorted(files.items())}
+
+
 def make_manifest(
     recipe: Recipe, lock_sha256: str, splits: Sequence[BuiltSplit], files: dict[str, bytes]
 ) -> dict:
+    """JSONL files are byte-identical on any machine; parquet bytes also depend on the
+    writer's version, so they are listed apart with the writer that made them."""
+    jsonl = {n: d for n, d in files.items() if n.endswith(".jsonl")}
+    parquet = {n: d for n, d in files.items() if n.endswith(".parquet")}
     return {
         "version": recipe.version,
         "recipe_sha256": recipe.sha256,
         "raw_lock_sha256": lock_sha256,
         "tool_version": __version__,
         "items": sum(len(s.rows) for s in splits),
-        "files": {
-            name: {"sha256": sha256_bytes(data), "rows": _rows_in(name, splits)}
-            for name, data in sorted(files.items())
-        },
+        "files": _hashes(jsonl, splits),
+        "parquet": {"writer": parquet_writer(), "files": _hashes(parquet, splits)} if parquet else None,
         "splits": {
             s.name: {
                 "rows": len(s.rows),

@@ -111,6 +111,7 @@ def test_build_twice_gives_identical_bytes(recipe, tmp_path):
     m = json.loads((tmp_path / "a" / "manifest.json").read_text())
     assert m["items"] == 18 + 8
     assert m["files"]["alpha_double.jsonl"]["rows"] == 6
+    assert m["parquet"]["files"]["alpha_double.parquet"]["rows"] == 6
     assert sum(m["splits"]["beta_triple"]["constraint_types"].values()) == 12
 
 
