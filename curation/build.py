@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from constraints import ConstraintArgError, Registry, default_registry
 
 from . import __version__
+from .cli_common import progress_bar
 from .compose import CompositionError, compose
 from .errors import InputError
 from .jsonl import dumps_line, write_atomic
@@ -232,15 +232,7 @@ def build(
     parquet: bool = True,
 ) -> BuildResult:
     total = sum(sum(s.quota.values()) for s in recipe.splits)
-    with Progress(
-        TextColumn(f"building {recipe.version}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=console is None,
-        transient=True,
-    ) as bar:
+    with progress_bar(f"building {recipe.version}", console) as bar:
         task = bar.add_task("build", total=total)
         splits = build_splits(recipe, problems, source_labels, on_item=lambda: bar.advance(task))
     files: dict[str, bytes] = {}

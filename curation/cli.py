@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from . import __version__
+from .cli_common import console, err_console, user_errors  # noqa: F401 - shared by command modules
 from .cli_raw import raw_app
 from .errors import InputError
 
@@ -24,22 +22,6 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(raw_app, name="raw")
-console = Console()
-err_console = Console(stderr=True)
-
-
-def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn InputError into one line on stderr and exit code 2 (no traceback)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except InputError as err:
-            err_console.print(f"error: {err}", markup=False, highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-
-    return wrapper
 
 
 @app.callback(invoke_without_command=True)

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
+from .cli_common import console, err_console, error_line, user_errors
 from .errors import InputError
 from .jsonl import read_jsonl
 from .near_dups import (
@@ -33,29 +32,9 @@ raw_app = typer.Typer(
     "near duplicates, match dataset questions to them.",
     no_args_is_help=True,
 )
-console = Console()
-err_console = Console(stderr=True)
 
 _COMMIT = re.compile(r"[0-9a-f]{40}")
 QUESTION_FIELDS = ("question", "problem")
-
-
-def _error_line(message: str) -> None:
-    err_console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
-
-
-def _user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """InputError -> one line on stderr and exit code 2 (as curation.cli.user_errors)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except InputError as err:
-            _error_line(str(err))
-            raise typer.Exit(2) from None
-
-    return wrapper
 
 
 # ---------------------------------------------------------------- pull
@@ -84,7 +63,7 @@ def _print_pull(outcome: PullOutcome) -> None:
 
 
 @raw_app.command("pull")
-@_user_errors
+@user_errors
 def pull_cmd(
     sources: Annotated[
         list[str] | None, typer.Argument(help="Source names from raw/sources.toml (default: all).")
@@ -128,7 +107,7 @@ def pull_cmd(
     if outcome.lock_changed:
         console.print(f"wrote {paths.lock}", highlight=False, soft_wrap=True)
     for message in outcome.errors:
-        _error_line(message)
+        error_line(message)
     if outcome.errors:
         raise typer.Exit(2)
 
@@ -201,7 +180,7 @@ def _print_stats(report: dict[str, Any]) -> None:
 
 
 @raw_app.command("stats")
-@_user_errors
+@user_errors
 def stats_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
     threshold: Annotated[
@@ -234,7 +213,7 @@ def read_questions(path: Path) -> list[tuple[int, str]]:
 
 
 @raw_app.command("match")
-@_user_errors
+@user_errors
 def match_cmd(
     files: Annotated[list[Path], typer.Argument(help="JSONL dataset files with a 'question' field.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from .cli_common import progress_bar
 from .errors import InputError
 from .items import read_items
 from .jsonl import read_jsonl, write_atomic, write_jsonl
@@ -42,15 +42,7 @@ def run_score(
         )
     outputs = [outputs_of(obj, generations, n) for n, obj in gens]
     scores = []
-    with Progress(
-        TextColumn("scoring"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=progress,
-        disable=progress is None,
-        transient=True,
-    ) as bar:
+    with progress_bar("scoring", progress) as bar:
         task = bar.add_task("score", total=len(items))
         for index, (item, outs) in enumerate(zip(items, outputs, strict=True)):
             scores.append(score_item(index, item, outs, think_mode, fix_quirks, with_correctness))
