@@ -122,3 +122,12 @@ def _register_dataset_commands() -> None:
 
 
 _register_dataset_commands()
+
+
+def _register_release_commands() -> None:
+    from .cli_release import release_app
+
+    app.add_typer(release_app, name="release")
+
+
+_register_release_commands()

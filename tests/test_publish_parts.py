@@ -1,0 +1,273 @@
+"""The pieces of ``mathif release``: versions, manifests, the Hub parquet schema, the card, the token."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from constraints import default_registry
+from curation.errors import InputError
+from curation.publish import (
+    ReleasePaths,
+    ReleaseTree,
+    VersionRef,
+    manifest_differences,
+    previous_version,
+    write_tree,
+)
+from curation.publish_card import (
+    ALL_CONFIG,
+    DATA_FILE,
+    CardInputs,
+    Changelog,
+    ConfigInfo,
+    hub_license,
+    render_card,
+    size_category,
+)
+from curation.publish_hub import check_repo_id, resolve_token
+from curation.publish_parquet import decode_record, hub_parquet_bytes, read_split_rows
+from curation.recipe import load_recipe
+from curation.sources import load_registry
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def row(**changes):
+    base = {
+        "source": "openai/gsm8k",
+        "id": "gsm8k-single-0",
+        "question": "What is 6 × 7?",
+        "answer": "42",
+        "constraint_desc": ["In your entire response, refrain from the use of any commas."],
+        "constraint_name": ["punctuation:no_comma"],
+        "constraint_args": [None],
+        "version": "1.0.0",
+        "problem_id": "gsm8k/3",
+        "split": "gsm8k",
+        "num_constraints": 1,
+        "prompt": "What is 6 × 7? Let's think step by step.",
+        "metadata": {},
+    }
+    return base | changes
+
+
+# versions and manifests -------------------------------------------------------------------
+
+
+def test_versions_parse_with_or_without_v_and_order_numerically():
+    assert VersionRef.parse("v1.0.0") == VersionRef.parse("1.0.0")
+    ref = VersionRef.parse("1.10.0")
+    assert (ref.version, ref.tag) == ("1.10.0", "v1.10.0")
+    assert VersionRef.parse("1.9.3") < ref
+    for bad in ("1.0", "v1.0.0.0", "latest", "v1.0.0-rc1"):
+        with pytest.raises(InputError, match="expected vX.Y.Z"):
+            VersionRef.parse(bad)
+
+
+def test_previous_version_is_the_highest_recorded_one_below(tmp_path):
+    for name, recorded in (("v0.9.0", True), ("v1.9.0", True), ("v1.10.0", False), ("v2.0.0", True)):
+        (tmp_path / name).mkdir()
+        if recorded:
+            (tmp_path / name / "manifest.json").write_text("{}")
+    (tmp_path / "notes").mkdir()
+    paths = ReleasePaths(release_root=tmp_path)
+    assert previous_version(VersionRef.parse("v1.10.1"), paths) == VersionRef.parse("1.9.0")
+    assert previous_version(VersionRef.parse("v1.9.0"), paths) == VersionRef.parse("0.9.0")
+    assert previous_version(VersionRef.parse("v0.9.0"), paths) is None
+
+
+def test_manifest_differences_ignore_parquet_only_from_another_writer():
+    recorded = {"items": 3, "files": {"a.jsonl": 1}, "parquet": {"writer": "pyarrow 1", "files": {"x": 1}}}
+    other_writer = recorded | {"parquet": {"writer": "pyarrow 2", "files": {"x": 2}}}
+    same_writer = recorded | {"parquet": {"writer": "pyarrow 1", "files": {"x": 2}}}
+    assert manifest_differences(other_writer, recorded) == []
+    assert manifest_differences(same_writer, recorded) == ["parquet"]
+    assert manifest_differences(recorded | {"items": 4, "files": {}}, recorded) == ["files", "items"]
+
+
+# the Hub parquet schema ---------------------------------------------------------------------
+
+
+ROWS = [
+    row(),
+    row(
+        source="zwhe99/simplerl-OlympiadBench",
+        id="olympiad-double-0",
+        constraint_desc=["a", "b"],
+        constraint_name=["keywords:frequency", "startend:quotation"],
+        constraint_args=[{"keyword": "root", "frequency": 2, "relation": "less than"}, None],
+        num_constraints=2,
+        metadata={"subject": "Algebra", "is_multiple_answer": True, "tolerance": None, "level": 5},
+    ),
+]
+
+
+def test_published_rows_decode_to_exactly_the_items_and_share_one_schema():
+    import pyarrow.parquet as pq
+
+    tables = [pq.read_table(io.BytesIO(hub_parquet_bytes([r]))) for r in ROWS]
+    assert tables[0].schema == tables[1].schema  # no metadata at all vs. a rich metadata object
+    decoded = [decode_record(t.to_pylist()[0]) for t in tables]
+    assert decoded == ROWS
+    assert list(decoded[1]) == list(ROWS[1])  # the JSONL field order is kept
+    assert tables[1].column("metadata").to_pylist() == [json.dumps(ROWS[1]["metadata"], ensure_ascii=False)]
+
+
+def test_published_parquet_bytes_depend_only_on_the_rows():
+    assert hub_parquet_bytes(ROWS) == hub_parquet_bytes([dict(r) for r in ROWS])
+    assert hub_parquet_bytes(ROWS) != hub_parquet_bytes(ROWS[::-1])
+
+
+@pytest.mark.parametrize(
+    "bad, problem",
+    [
+        (row(prompt=None), "field 'prompt' has the wrong type"),
+        ({k: v for k, v in row().items() if k != "metadata"}, "lacks field(s) metadata"),
+        (row(extra=1), "unexpected field(s) extra"),
+        (row(constraint_args=[None, None]), "differ in length"),
+        (row(num_constraints=True), "field 'num_constraints' has the wrong type"),
+    ],
+)
+def test_bad_built_rows_are_named_by_file_and_line(tmp_path, bad, problem):
+    path = tmp_path / "gsm8k_single.jsonl"
+    path.write_text(json.dumps(row()) + "\n" + json.dumps(bad) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_split_rows(path)
+    assert str(err.value).startswith(f"{path}:2: ") and problem in str(err.value)
+
+
+# the dry-run folder ----------------------------------------------------------------------------
+
+
+def tree(files):
+    return ReleaseTree(VersionRef.parse("1.0.0"), files, (), 0, Changelog(None, {}, {}))
+
+
+def test_write_tree_replaces_an_earlier_tree_but_never_foreign_files(tmp_path):
+    dest = tmp_path / "dry"
+    write_tree(tree({"README.md": b"one", "data/a/test-00000-of-00001.parquet": b"1"}), dest)
+    write_tree(tree({"README.md": b"two", "data/b/test-00000-of-00001.parquet": b"2"}), dest)
+    files = {p.relative_to(dest).as_posix(): p.read_bytes() for p in dest.rglob("*") if p.is_file()}
+    assert files == {"README.md": b"two", "data/b/test-00000-of-00001.parquet": b"2"}
+    assert not (dest / "data" / "a").exists()
+    (dest / "data" / "b" / "keep.txt").write_text("mine")
+    with pytest.raises(InputError, match="not empty"):
+        write_tree(tree({"README.md": b"three"}), dest)
+    assert (dest / "README.md").read_bytes() == b"two"
+
+
+# the dataset card --------------------------------------------------------------------------------
+
+
+def card_inputs(changelog: Changelog) -> CardInputs:
+    recipe = load_recipe(ROOT / "release" / "v1.0.0" / "recipe.toml")
+    manifest = json.loads((ROOT / "release" / "v1.0.0" / "manifest.json").read_text(encoding="utf-8"))
+    registry = load_registry(ROOT / "raw" / "sources.toml")
+    configs = [
+        ConfigInfo(name, (DATA_FILE.format(config=name),), s["rows"], (int(name.endswith("single")),), ("x",))
+        for name, s in manifest["splits"].items()
+    ]
+    configs.append(ConfigInfo(ALL_CONFIG, tuple(c.paths[0] for c in configs), 420, (1, 2, 3), ("x",)))
+    return CardInputs(
+        tag="v1.0.0",
+        repo="me/mathif",
+        description="A test version.",
+        recipe=recipe,
+        manifest=manifest,
+        sources=[registry[s] for s in recipe.sources],
+        families=[default_registry().get(f) for f in recipe.families],
+        configs=configs,
+        changelog=changelog,
+    )
+
+
+def test_card_front_matter_declares_every_config_and_the_licences_per_source():
+    from huggingface_hub import DatasetCard
+
+    inputs = card_inputs(Changelog(None, {}, {}))
+    card = DatasetCard(render_card(inputs))
+    data = card.data.to_dict()
+    configs = {c["config_name"]: c for c in data["configs"]}
+    assert list(configs) == [c.name for c in inputs.configs]
+    assert configs["gsm8k_single"]["data_files"] == [
+        {"split": "test", "path": "data/gsm8k_single/test-00000-of-00001.parquet"}
+    ]
+    assert configs[ALL_CONFIG]["data_files"][0]["path"] == [c.paths[0] for c in inputs.configs[:-1]]
+    assert configs[ALL_CONFIG].get("default") is True
+    assert data["license"] == ["apache-2.0", "cc-by-nc-sa-4.0", "mit", "other"]
+    assert data["size_categories"] == ["n<1K"] and data["language"] == ["en"]
+    assert data["task_categories"] and "math" in data["tags"] and data["pretty_name"]
+    for spec in inputs.sources:  # the body names each source's licence
+        assert f"| {spec.license} |" in card.text
+    for family in inputs.families:
+        assert f"`{family.id}`" in card.text
+    assert "| `aime_single` | 20 |" in card.text
+    assert "mathif eval me/mathif --model MODEL --backend vllm" in card.text
+    assert "v1.0.0 is the first release." in card.text
+    assert "@article{fu2025scaling" in card.text
+    assert 'snapshot_download("me/mathif", repo_type="dataset", revision="v1.0.0")' in card.text
+
+
+def test_card_changelog_gives_the_diff_against_the_previous_version():
+    summary = {"old_items": 400, "new_items": 420, "added": 30, "removed": 10, "changed": 5, "unchanged": 385}
+    splits = {"gsm8k_single": {"old": 25, "new": 30, "added": 5, "removed": 0, "changed": 1}}
+    text = render_card(card_inputs(Changelog("v0.9.0", summary, splits)))
+    assert "Changes from v0.9.0 to v1.0.0" in text
+    assert "30 added, 10 removed, 5 changed, 385\nunchanged" in text
+    assert "| `gsm8k_single` | 25 | 30 | 5 | 0 | 1 |" in text
+    assert "first release" not in text
+
+
+def test_card_is_stable():
+    inputs = card_inputs(Changelog(None, {}, {}))
+    assert render_card(inputs) == render_card(inputs)
+
+
+@pytest.mark.parametrize(
+    "n, label", [(0, "n<1K"), (999, "n<1K"), (1000, "1K<n<10K"), (10_000, "10K<n<100K"), (10**6, "100K<n<1M")]
+)
+def test_size_category(n, label):
+    assert size_category(n) == label
+
+
+def test_hub_licences():
+    assert hub_license("MIT") == "mit"
+    assert hub_license("CC-BY-NC-SA-4.0") == "cc-by-nc-sa-4.0"
+    assert hub_license("problems (c) MAA; research use") == "other"
+
+
+# token and repository id --------------------------------------------------------------------------
+
+
+def test_token_from_hf_token_then_the_login_else_one_error():
+    assert resolve_token({"HF_TOKEN": "from-env"}, stored=lambda: "stored") == "from-env"
+    assert resolve_token({}, stored=lambda: "stored") == "stored"
+    with pytest.raises(InputError, match="no Hugging Face token"):
+        resolve_token({"HF_TOKEN": ""}, stored=lambda: None)
+
+
+@pytest.mark.parametrize("repo", ["me/mathif", "Org-1/data.set_v2"])
+def test_repo_ids_accepted(repo):
+    assert check_repo_id(repo) == repo
+
+
+@pytest.mark.parametrize("repo", ["mathif", "a/b/c", "me/", "/x", "me/x..y", "me/-x", "me/x.git"])
+def test_repo_ids_refused(repo):
+    with pytest.raises(InputError, match="ORG/NAME"):
+        check_repo_id(repo)
+
+
+def test_an_empty_split_keeps_the_schema_and_the_card_renders_it():
+    import pyarrow.parquet as pq
+
+    empty = pq.read_table(io.BytesIO(hub_parquet_bytes([])))
+    assert empty.num_rows == 0
+    assert empty.schema == pq.read_table(io.BytesIO(hub_parquet_bytes(ROWS))).schema
+    inputs = card_inputs(Changelog(None, {}, {}))
+    configs = [ConfigInfo("gsm8k_triple", (DATA_FILE.format(config="gsm8k_triple"),), 0, (), ())]
+    text = render_card(CardInputs(**{**inputs.__dict__, "configs": [*configs, inputs.configs[-1]]}))
+    assert "| `gsm8k_triple` | 0 | - |  |" in text
