@@ -14,7 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-CATEGORIES = ("length", "lexical", "format", "affix")
+# MathIF's four categories, then "math" for the maths-specific families.
+CATEGORIES = ("length", "lexical", "format", "affix", "math")
 
 # When a family's ``compose`` step runs while a joint witness is built: the
 # base text first, then additions, removals, affixes, case, trimming, wrapping.
@@ -47,9 +48,13 @@ class UnknownConstraintError(KeyError):
 
 @dataclass(frozen=True)
 class Context:
-    """What a sampler may look at: the item's question (for repeat_prompt)."""
+    """What a sampler may look at: the item's question (for repeat_prompt) and
+    its gold answer (for families that only fit some answers, e.g. "the answer
+    also in words" needs an integer).  An empty answer means "unknown": such
+    samplers then draw as if the family fits."""
 
     question: str = ""
+    answer: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,10 @@ class Family:
         of an item is built (``constraints.joint``).  Families without one
         get their witness appended on a new line.
     phase: when ``compose`` runs (PHASE_* above, or a function of the args)
+    doc: what the family checks and where the idea comes from (shown by
+        ``mathif constraints show``)
+    answer_only: it is about the final answer itself (how it is boxed or
+        written), so builds only check it on the answer, never on the reasoning
     """
 
     id: str
@@ -131,6 +140,8 @@ class Family:
     check_fixed: Callable[[str, Args], bool] | None = None
     compose: Callable[[str, Args, random.Random], str] | None = None
     phase: int | Callable[[Args], int] = PHASE_ADD
+    doc: str = ""
+    answer_only: bool = False
 
     @property
     def takes_args(self) -> bool:
@@ -180,19 +191,46 @@ class Family:
             return False
 
 
+# Where a constraint is checked: on the final answer (MathIF's only choice and
+# the default), on the reasoning trace (the thinking before the answer), or on
+# both (as ReasonIF does).  Descriptions say so unless the scope is "answer".
+SCOPES = ("answer", "reasoning", "both")
+DEFAULT_SCOPE = "answer"
+SCOPE_SUFFIX: Mapping[str, str] = {
+    "answer": "",
+    "reasoning": "This applies to your reasoning (the thinking before the final answer) only, "
+    "not to the final answer.",
+    "both": "This applies to your reasoning (the thinking before the final answer) as well.",
+}
+
+
+def scoped_description(description: str, scope: str) -> str:
+    """A family's description with the scope sentence after it (unchanged for "answer")."""
+    if scope == DEFAULT_SCOPE:
+        return description
+    return description.rstrip() + " " + SCOPE_SUFFIX[scope]
+
+
 @dataclass(frozen=True)
 class Instance:
-    """A family with validated arguments, as it sits in an item."""
+    """A family with validated arguments, as it sits in an item, and where it
+    is checked (``scope``: one of SCOPES; "answer" unless said otherwise)."""
 
     family: Family
     args: Args
+    scope: str = DEFAULT_SCOPE
+
+    def __post_init__(self) -> None:
+        if self.scope not in SCOPES:
+            raise ValueError(f"scope must be one of {', '.join(SCOPES)}, got {self.scope!r}")
 
     @property
     def id(self) -> str:
         return self.family.id
 
     def describe(self) -> str:
-        return self.family.describe(self.args)
+        """The instruction text, with the scope sentence unless the scope is "answer"."""
+        return scoped_description(self.family.describe(self.args), self.scope)
 
     def check(self, response: str, *, fix_quirks: bool = False) -> bool:
         return self.family.follows(response, self.args, fix_quirks=fix_quirks)

@@ -20,12 +20,14 @@ touch it and merge words or remove a word boundary.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from .base import Instance
-from .text import count_words
+from .maths import count_display_equations
+from .text import count_words, split_sentences
 
 _REGEX_META = set(".^$*+?{}[]\\|()")
 
@@ -59,7 +61,37 @@ def forced_pieces(inst: Instance) -> list[Piece]:
     if fid == "detectable_format:multiple_sections":
         s = a["section_spliter"].strip()
         return [Piece(s, times=a["num_sections"], case_sensitive=True, owner=f"marker {s!r}")]
+    return _extended_pieces(inst)
+
+
+def _extended_pieces(inst: Instance) -> list[Piece]:
+    """Pieces of the families beyond MathIF.  Whole words (first, last, used
+    once, opening a paragraph) cannot be glued to other word characters."""
+    a, fid = inst.args, inst.id
+    fixed = {"left_fixed": True, "right_fixed": True}
+    if fid == "keywords:word_once":
+        return [Piece(a["keyword"], owner=f"the word {a['keyword']!r}", **fixed)]
+    if fid == "first_word:first_word_answer":
+        return [Piece(a["first_word"], owner="the first word", **fixed)]
+    if fid == "last_word:last_word_answer":
+        return [Piece(a["last_word"], owner="the last word", **fixed)]
+    if fid == "length_constraint_checkers:nth_paragraph_first_word":
+        return [Piece(a["first_word"], owner="the paragraph's first word", **fixed)]
+    if fid == "detectable_content:postscript":
+        return [Piece(a["postscript_marker"], owner="the postscript marker")]
+    if fid in ("math:single_boxed", "math:answer_first"):
+        return [Piece("\\boxed", case_sensitive=True, owner="\\boxed")]
+    if fid == "math:variable_name":
+        return [
+            Piece("let", owner="'let'", **fixed),
+            Piece(a["variable"], case_sensitive=True, owner=f"the variable {a['variable']!r}", **fixed),
+        ]
     return []
+
+
+def _min_sentences(piece: Piece) -> int:
+    """Sentences that stay apart whatever surrounds the piece."""
+    return len(split_sentences(piece.text)) * piece.times if piece.text.strip() else 0
 
 
 def _protected_word(word: str, piece: Piece) -> bool:
@@ -103,6 +135,29 @@ def _forbids(inst: Instance, piece: Piece) -> str | None:
     if fid == "change_case:english_capital" and piece.case_sensitive:
         if any(c.islower() for c in piece.text):
             return f"{piece.owner} has lowercase letters"
+    return _extended_forbids(inst, piece)
+
+
+def _extended_forbids(inst: Instance, piece: Piece) -> str | None:
+    a, fid = inst.args, inst.id
+    if fid == "keywords:letter_frequency" and a["let_relation"] == "less than":
+        found = piece.text.lower().count(a["letter"]) * piece.times
+        if found >= a["let_frequency"]:
+            return f"{piece.owner} holds the letter {a['letter']!r} {found} times, fewer than {a['let_frequency']} allowed"
+    if fid == "count:word_count_range":
+        need = _min_words(piece) * piece.times
+        if need > a["max_words"]:
+            return f"{piece.owner} alone has {need} words, at most {a['max_words']} allowed"
+    if fid == "length_constraint_checkers:number_sentences" and a["relation"] == "less than":
+        need = _min_sentences(piece)
+        if need >= a["num_sentences"]:
+            return f"{piece.owner} alone has {need} sentences, less than {a['num_sentences']} allowed"
+    if fid == "keywords:word_once" and _protected_word(a["keyword"], piece) and piece.times > 1:
+        return f"{piece.owner} holds the word {a['keyword']!r} {piece.times} times, once allowed"
+    if fid == "math:max_display_equations":
+        found = count_display_equations(piece.text) * piece.times
+        if found > a["max_equations"]:
+            return f"{piece.owner} has {found} display equations, at most {a['max_equations']} allowed"
     return None
 
 
@@ -122,13 +177,37 @@ def _required_words(inst: Instance) -> set[str]:
     return set()
 
 
+_WORDY = frozenset(
+    {
+        "detectable_format:multiple_sections",
+        "change_case:english_capital",
+        "change_case:english_lowercase",
+        "length_constraint_checkers:nth_paragraph_first_word",
+        "detectable_content:postscript",
+        "keywords:word_once",
+        "first_word:first_word_answer",
+        "last_word:last_word_answer",
+        "keywords:start_end",
+        "math:single_boxed",
+        "math:answer_first",
+        "math:answer_in_words",
+        "math:variable_name",
+        "math:reduced_fraction",
+    }
+)
+
+
 def _needs_word_char(inst: Instance) -> bool:
     fid, a = inst.id, inst.args
-    if fid in ("change_case:english_capital", "change_case:english_lowercase"):
-        return True
     if fid == "change_case:capital_word_frequency":
         return a["capital_relation"] == "at least"
-    return fid == "detectable_format:multiple_sections"
+    if fid == "keywords:letter_frequency":
+        return a["let_relation"] == "at least"
+    if fid == "length_constraint_checkers:number_sentences":
+        return a["relation"] == "at least"
+    if fid == "count:word_count_range":
+        return a["min_words"] >= 1
+    return fid in _WORDY
 
 
 def _direct(x: Instance, y: Instance) -> Iterator[str]:
@@ -193,6 +272,32 @@ def _direct(x: Instance, y: Instance) -> Iterator[str]:
         if words.args["relation"] == "less than" and words.args["num_words"] <= 1:
             if _needs_word_char(other):
                 yield f"{other.id} needs a word but fewer than 1 word is allowed"
+    yield from _extended_direct(ids, pair)
+
+
+def _extended_direct(ids: set[str], pair: dict[str, Instance]) -> Iterator[str]:
+    """Contradictions between the families beyond MathIF and the rest."""
+    nth_id, first_id = "length_constraint_checkers:nth_paragraph_first_word", "first_word:first_word_answer"
+    if {nth_id, first_id} <= ids:
+        nth, first = pair[nth_id].args, pair[first_id].args
+        if nth["nth_paragraph"] == 1 and nth["first_word"].lower() != first["first_word"].lower():
+            yield f"the response must start with {first['first_word']!r} and with {nth['first_word']!r}"
+    if {"keywords:word_once", "keywords:frequency"} <= ids:
+        once, freq = pair["keywords:word_once"].args, pair["keywords:frequency"].args
+        if (
+            freq["relation"] == "at least"
+            and freq["frequency"] >= 2
+            and freq["keyword"].strip().lower() == once["keyword"].lower()
+        ):
+            yield f"the word {once['keyword']!r} exactly once and at least {freq['frequency']} times"
+    sentences_id = "length_constraint_checkers:number_sentences"
+    if sentences_id in ids and len(ids) == 2 and pair[sentences_id].args["relation"] == "less than":
+        other = next(pair[i] for i in ids if i != sentences_id)
+        if pair[sentences_id].args["num_sentences"] <= 1 and _needs_word_char(other):
+            yield f"{other.id} needs a word but a response without any sentence is asked for"
+    if {"count:word_count_range", "keywords:start_end"} <= ids:
+        if pair["count:word_count_range"].args["max_words"] < 2:
+            yield "starting and ending with the same word needs two words"
 
 
 def pair_conflicts(x: Instance, y: Instance) -> list[str]:
@@ -205,12 +310,44 @@ def pair_conflicts(x: Instance, y: Instance) -> list[str]:
     return reasons
 
 
+def _can_overlap(a: str, b: str) -> bool:
+    """Whether occurrences of ``a`` and ``b`` can share characters without one
+    containing the other (a suffix of one is a prefix of the other)."""
+    return any(a.endswith(b[:k]) or b.endswith(a[:k]) for k in range(1, min(len(a), len(b))))
+
+
+def _letter_budget(instances: Sequence[Instance]) -> Iterator[str]:
+    """A letter allowed fewer than N times against everything the others force
+    together.  Texts inside another text are dropped; the rest add up only
+    when no two of them can overlap (otherwise nothing is claimed)."""
+    for limit in instances:
+        if limit.id != "keywords:letter_frequency" or limit.args["let_relation"] != "less than":
+            continue
+        texts: dict[str, int] = {}
+        for other in instances:
+            for p in forced_pieces(other) if other is not limit else ():
+                key = p.text.lower()
+                times = 1 if _can_overlap(key, key) else p.times
+                texts[key] = max(texts.get(key, 0), times)
+        kept = {t: n for t, n in texts.items() if not any(t != u and t in u for u in texts)}
+        if len(kept) < 2 or any(_can_overlap(a, b) for a, b in itertools.combinations(kept, 2)):
+            continue
+        letter = limit.args["letter"]
+        found = sum(t.count(letter) * n for t, n in kept.items())
+        if found >= limit.args["let_frequency"]:
+            yield (
+                f"the texts {sorted(kept)} hold the letter {letter!r} {found} times together, "
+                f"fewer than {limit.args['let_frequency']} allowed"
+            )
+
+
 def instance_conflicts(instances: Sequence[Instance]) -> list[str]:
     """Every argument-level conflict between the instances of one item."""
     out: list[str] = []
     for i, x in enumerate(instances):
         for y in instances[i + 1 :]:
             out.extend(pair_conflicts(x, y))
+    out.extend(_letter_budget(instances))
     return out
 
 

@@ -7,8 +7,13 @@ a ``Family``, an iterable of families, or a module with a ``FAMILIES`` tuple::
     [project.entry-points."mathif.constraints"]
     my_family = "my_package.my_module:FAMILY"
 
+``BUILTIN`` holds MathIF's 15 families (``MATHIF_IDS``, what ``families =
+"mathif"`` means in a recipe); ``EXTENDED`` the families beyond MathIF that
+ship with the tool (IFEval's left-out ones, newer sets', maths-specific ones);
+``SHIPPED`` both, what ``families = "all"`` means.  Plugins come after them.
+
 The type-level conflict table is MathIF's, made symmetric, plus what each
-family declares in its ``conflicts`` field.
+family declares in its ``conflicts`` field, plus ``EXTENDED_CONFLICTS``.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from functools import lru_cache
 from importlib.metadata import entry_points
 from types import MappingProxyType, ModuleType
 
-from . import affix, format, length, lexical
+from . import affix, format, layout, length, lexical, markup, maths, words
 from .base import Family, UnknownConstraintError
 
 ENTRY_POINT_GROUP = "mathif.constraints"
@@ -31,6 +36,24 @@ BUILTIN: tuple[Family, ...] = (
 )
 
 MATHIF_IDS: tuple[str, ...] = tuple(f.id for f in BUILTIN)
+
+EXTENDED: tuple[Family, ...] = (
+    *layout.FAMILIES,
+    *markup.FAMILIES,
+    *words.FAMILIES,
+    *maths.FAMILIES,
+)
+
+SHIPPED: tuple[Family, ...] = (*BUILTIN, *EXTENDED)
+SHIPPED_IDS: tuple[str, ...] = tuple(f.id for f in SHIPPED)
+
+# IFEval: JSON output combines with nothing but the keyword lists.
+EXTENDED_CONFLICTS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "detectable_format:json_format": frozenset(SHIPPED_IDS)
+        - {"keywords:existence", "keywords:forbidden_words"},
+    }
+)
 
 # MathIF's INSTRUCTION_CONFLICTS, before symmetrisation.
 _ALL_BUT_REPEAT_FRIENDS = frozenset(MATHIF_IDS) - {"keywords:existence", "punctuation:no_comma"}
@@ -115,7 +138,10 @@ class Registry:
             by_id[fam.id] = fam
         self._by_id = MappingProxyType(by_id)
         table: dict[str, set[str]] = {fid: {fid} for fid in by_id}
-        declared = {fid: set(MATHIF_CONFLICTS.get(fid, ())) | set(f.conflicts) for fid, f in by_id.items()}
+        declared = {
+            fid: set(MATHIF_CONFLICTS.get(fid, ())) | set(EXTENDED_CONFLICTS.get(fid, ())) | set(f.conflicts)
+            for fid, f in by_id.items()
+        }
         for fid, others in declared.items():
             for other in others:
                 if other in table:
@@ -153,8 +179,8 @@ class Registry:
 
 @lru_cache(maxsize=1)
 def default_registry() -> Registry:
-    """Built-in families plus every installed plugin (loaded once)."""
-    return Registry([*BUILTIN, *_plugin_families()])
+    """The shipped families plus every installed plugin (loaded once)."""
+    return Registry([*SHIPPED, *_plugin_families()])
 
 
 def get(family_id: str) -> Family:

@@ -174,3 +174,53 @@ def filler(n_words: int) -> str:
         return ""
     words = [FILLER_WORDS[i % len(FILLER_WORDS)] for i in range(n_words)]
     return " ".join(words) + "."
+
+
+# Sentences (for the families beyond MathIF).  IFEval counts sentences with
+# nltk's punkt model, a data download; here a sentence ends at ``.``, ``!`` or
+# ``?`` (or their CJK forms, or the Devanagari danda) followed by whitespace or
+# the end of the text, except after a few abbreviations ("P.S.", "e.g.",
+# "i.e.", ...).  A sentence must hold a word character: "..." or "$$" alone is
+# not one.
+_TERMINATOR = re.compile(r"[.!?。！？।]+(?=\s|\Z)")
+_TOKEN_BEFORE = re.compile(r"(\S{1,12})\Z")
+ABBREVIATIONS = frozenset(
+    {"p.s", "p.p.s", "e.g", "i.e", "etc", "vs", "cf", "mr", "mrs", "ms", "dr", "fig", "eq"}
+)
+
+
+def _is_abbreviation(text: str, end: int) -> bool:
+    m = _TOKEN_BEFORE.search(text, max(0, end - 12), end)
+    return m is not None and m.group(1).lower().lstrip("(\"'") in ABBREVIATIONS
+
+
+def sentence_ends(text: str) -> list[re.Match[str]]:
+    """The terminators that end a sentence (abbreviations excluded)."""
+    return [m for m in _TERMINATOR.finditer(text) if not _is_abbreviation(text, m.start())]
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of ``text`` (segments holding at least one word character)."""
+    out, start = [], 0
+    for m in sentence_ends(text):
+        out.append(text[start : m.end()])
+        start = m.end()
+    out.append(text[start:])
+    return [s.strip() for s in out if _WORD.search(s)]
+
+
+def count_sentences(text: str) -> int:
+    return len(split_sentences(text))
+
+
+def drop_filler(text: str, done, which=lambda word: True) -> str:
+    """Drop filler words that ``which`` accepts, from the end backwards, until
+    ``done(text)`` holds (or none is left).  Other words are never touched."""
+    spans = [
+        m for m in re.finditer(r"\b\w+\b", text) if m.group(0).lower() in FILLER_SET and which(m.group(0))
+    ]
+    for m in reversed(spans):
+        if done(text):
+            break
+        text = text[: m.start()] + text[m.end() :]
+    return re.sub(r"[ \t]{2,}", " ", text)

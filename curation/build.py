@@ -30,7 +30,7 @@ from .errors import InputError
 from .jsonl import dumps_line, write_atomic
 from .near_dups import find_near_duplicates
 from .problems import Problem
-from .recipe import TIERS, Recipe, SplitSpec, render_prompt
+from .recipe import TIERS, Recipe, SplitSpec, draw_scope, render_prompt
 from .sampling import derive_seed, dup_key, eligible, stratified_sample
 
 
@@ -66,8 +66,8 @@ def _pool_for(split: SplitSpec, problems: Sequence[Problem], recipe: Recipe) -> 
 def _item_row(
     recipe: Recipe, split: SplitSpec, tier: int, index: int, problem: Problem, comp, source_label: str
 ) -> dict[str, Any]:
-    descs = [inst.describe() for inst in comp.instances]
-    return {
+    descs = [inst.describe() for inst in comp.instances]  # with the scope sentence where not "answer"
+    row: dict[str, Any] = {
         # MathIF's seven fields, same meanings
         "source": source_label,
         "id": f"{split.name}-{TIERS[tier]}-{index}",
@@ -76,6 +76,10 @@ def _item_row(
         "constraint_desc": descs,
         "constraint_name": [inst.id for inst in comp.instances],
         "constraint_args": [inst.args_json() for inst in comp.instances],
+    }
+    if recipe.scopes_for(split) is not None:  # recipes without scopes keep MathIF's fields only
+        row["constraint_scope"] = [inst.scope for inst in comp.instances]
+    return row | {
         # the tool's own fields
         "version": recipe.version,
         "problem_id": problem.id,
@@ -119,10 +123,14 @@ def build_splits(
                 used_in_version.update(dup_key(p, group_of) for p in chosen)
             overrides = {f.id: recipe.overrides_for(split, f.id) for f in families}
             out = BuiltSplit(name=name, rows=[])
+            weights = recipe.scopes_for(split)
             for index, problem in enumerate(chosen):
                 item_rng = random.Random(derive_seed(recipe.seed, split.name, tier, problem.id, "compose"))
+                scopes = _draw_scopes(recipe, split, tier, problem, weights)
                 try:
-                    comp = compose(tier, problem.question, families, overrides, reg, item_rng)
+                    comp = compose(
+                        tier, problem.question, families, overrides, reg, item_rng, problem.answer, scopes
+                    )
                 except ConstraintArgError as exc:
                     raise InputError(recipe.path, None, f"split {split.name!r} overrides: {exc}") from None
                 except CompositionError as exc:
@@ -142,6 +150,14 @@ def build_splits(
                     on_item()
             built.append(out)
     return built
+
+
+def _draw_scopes(recipe: Recipe, split: SplitSpec, tier: int, problem: Problem, weights) -> list[str] | None:
+    """Each position's scope, from an rng of its own (the other draws stay as they were)."""
+    if weights is None:
+        return None
+    rng = random.Random(derive_seed(recipe.seed, split.name, tier, problem.id, "scope"))
+    return [draw_scope(weights, rng) for _ in range(tier)]
 
 
 def jsonl_bytes(rows: Sequence[dict[str, Any]]) -> bytes:

@@ -131,3 +131,12 @@ def _register_release_commands() -> None:
 
 
 _register_release_commands()
+
+
+def _register_constraints_commands() -> None:
+    from .cli_constraints import register
+
+    register(app, user_errors)  # mathif constraints list / show / new
+
+
+_register_constraints_commands()

@@ -5,6 +5,12 @@ MathIF's format (``source``, ``id``, ``question``, ``answer``,
 ground: the tool's own files carry those seven fields with the same meanings,
 plus fields of its own, which are kept in ``extra``.  Ids are not unique in
 the published release, so an item is identified by its file and line.
+
+One of the tool's fields changes how an item is read: ``constraint_scope``, a
+list parallel to ``constraint_name`` of "answer", "reasoning" or "both"
+(where each constraint is checked; absent means all "answer", as in MathIF).
+Each instance carries its scope, and its description includes the scope
+sentence (``constraints.base.scoped_description``).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import Any
 
 from constraints import ConstraintArgError, Instance, Registry, UnknownConstraintError
 from constraints import default_registry as _default_registry
+from constraints.base import DEFAULT_SCOPE, SCOPES
 
 from .errors import InputError
 from .jsonl import read_jsonl
@@ -46,6 +53,11 @@ class Item:
     @property
     def constraint_ids(self) -> tuple[str, ...]:
         return tuple(c.id for c in self.constraints)
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """Where each constraint is checked ("answer", "reasoning" or "both")."""
+        return tuple(c.scope for c in self.constraints)
 
     def to_mathif(self) -> dict[str, Any]:
         """The seven MathIF fields, in MathIF's order."""
@@ -86,15 +98,16 @@ def item_from_dict(
         )
     if not names:
         raise fail("an item needs at least one constraint")
+    scopes = _scopes(obj.get("constraint_scope"), len(names), fail)
     instances = []
-    for pos, (name, arg) in enumerate(zip(names, args, strict=True), start=1):
+    for pos, (name, arg, scope) in enumerate(zip(names, args, scopes, strict=True), start=1):
         if not isinstance(name, str):
             raise fail(f"constraint {pos}: constraint_name must be a string, got {name!r}")
         if isinstance(arg, Mapping):  # parquet rows carry every family's keys, unused ones null
             arg = {k: v for k, v in arg.items() if v is not None}
         try:
             family = reg.get(name)
-            instances.append(Instance(family, family.validate(arg)))
+            instances.append(Instance(family, family.validate(arg), scope))
         except UnknownConstraintError as exc:
             raise fail(f"constraint {pos}: {exc}") from None
         except ConstraintArgError as exc:
@@ -114,6 +127,17 @@ def item_from_dict(
         line=line,
         extra=extra,
     )
+
+
+def _scopes(raw: Any, n: int, fail) -> list[str]:
+    if raw is None:
+        return [DEFAULT_SCOPE] * n
+    if not isinstance(raw, list) or len(raw) != n:
+        raise fail(f"field 'constraint_scope' must be a list of {n} scope(s), parallel to constraint_name")
+    for pos, scope in enumerate(raw, start=1):
+        if scope not in SCOPES:
+            raise fail(f"constraint {pos}: scope must be one of {', '.join(SCOPES)}, got {scope!r}")
+    return list(raw)
 
 
 def read_items(path: str | Path, registry: Registry | None = None) -> list[Item]:

@@ -5,6 +5,13 @@ a set of sources with a quota per number of constraints), how to stratify,
 which constraint families may be used with which argument overrides, and the
 prompt template.  Parsing is strict: an unknown key or a bad value is one
 error naming the file and the key.
+
+``families`` is "mathif" (MathIF's 15), "all" (every family shipped with the
+tool; plugins are named explicitly, so a recipe means the same wherever it
+is built) or a list of ids.  ``scopes`` (recipe-wide or per split) weighs
+where constraints are checked, e.g. ``{ answer = 0.8, both = 0.1,
+reasoning = 0.1 }``; without it every constraint is checked on the answer
+and no random draw is spent on scopes.
 """
 
 from __future__ import annotations
@@ -17,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from constraints import Registry, default_registry
-from constraints.registry import MATHIF_IDS
+from constraints.base import DEFAULT_SCOPE, SCOPES
+from constraints.registry import MATHIF_IDS, SHIPPED_IDS
 
 from .errors import InputError
 
@@ -50,6 +58,22 @@ class Override:
 
 
 Overrides = Mapping[str, Mapping[str, Override]]  # family id -> argument -> override
+ScopeWeights = Mapping[str, float]  # scope -> weight
+
+
+def draw_scope(weights: ScopeWeights, rng) -> str:
+    """One scope, drawn with the given weights (in SCOPES order)."""
+    x = rng.random() * sum(weights.values())
+    chosen = DEFAULT_SCOPE
+    for scope in SCOPES:
+        w = weights.get(scope, 0)
+        if w <= 0:
+            continue
+        chosen = scope
+        if x < w:
+            break
+        x -= w
+    return chosen
 
 
 @dataclass(frozen=True)
@@ -59,6 +83,7 @@ class SplitSpec:
     quota: Mapping[int, int]  # number of constraints -> items
     stratify: tuple[str, ...] = ()
     overrides: Overrides = field(default_factory=dict)
+    scopes: ScopeWeights | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +98,11 @@ class Recipe:
     near_duplicate_threshold: float = 90.0
     path: str = ""
     sha256: str = ""
+    scopes: ScopeWeights | None = None
+
+    def scopes_for(self, split: SplitSpec) -> ScopeWeights | None:
+        """The split's scope weights, else the recipe's; None: every constraint on the answer."""
+        return split.scopes if split.scopes is not None else self.scopes
 
     def overrides_for(self, split: SplitSpec, family_id: str) -> dict[str, Override]:
         """Recipe-wide overrides, then the split's own on top."""
@@ -126,6 +156,17 @@ class _Reader:
             raise self.fail(key, "give value, choices or min/max")
         return Override(value=raw)
 
+    def scopes(self, raw: Any, key: str) -> dict[str, float]:
+        if not isinstance(raw, Mapping) or not raw:
+            raise self.fail(key, "must be a table of weights such as { answer = 0.8, both = 0.2 }")
+        self.check_keys(raw, f"{key}.", set(SCOPES))
+        for scope, w in raw.items():
+            if isinstance(w, bool) or not isinstance(w, (int, float)) or w < 0:
+                raise self.fail(f"{key}.{scope}", "must be a non-negative number")
+        if sum(raw.values()) <= 0:
+            raise self.fail(key, "weights must not all be zero")
+        return {s: float(raw[s]) for s in SCOPES if s in raw}
+
     def overrides(self, raw: Any, where: str, registry: Registry) -> dict[str, dict[str, Override]]:
         if not isinstance(raw, Mapping):
             raise self.fail(where, "must be a table of constraint ids")
@@ -167,6 +208,7 @@ def load_recipe(path: str | Path, registry: Registry | None = None) -> Recipe:
             "reuse_across_tiers",
             "near_duplicate_threshold",
             "description",
+            "scopes",
         },
     )
     for key in ("version", "seed", "splits"):
@@ -180,7 +222,7 @@ def load_recipe(path: str | Path, registry: Registry | None = None) -> Recipe:
     if fams == "mathif":
         fams = list(MATHIF_IDS)
     elif fams == "all":
-        fams = list(reg.ids)
+        fams = list(SHIPPED_IDS)
     if not isinstance(fams, list) or not fams:
         raise r.fail("families", 'must be "mathif", "all" or a list of constraint ids')
     for fid in fams:
@@ -194,7 +236,7 @@ def load_recipe(path: str | Path, registry: Registry | None = None) -> Recipe:
         raise r.fail("splits", "must be a non-empty array of tables ([[splits]])")
     for n, s in enumerate(raw["splits"]):
         where = f"splits[{n}]."
-        r.check_keys(s, where, {"name", "sources", "quota", "stratify", "overrides"})
+        r.check_keys(s, where, {"name", "sources", "quota", "stratify", "overrides", "scopes"})
         name = s.get("name")
         if not isinstance(name, str) or not name.isidentifier():
             raise r.fail(where + "name", "must be a simple name (letters, digits, _)")
@@ -221,6 +263,7 @@ def load_recipe(path: str | Path, registry: Registry | None = None) -> Recipe:
                 quota=dict(sorted(quota.items())),
                 stratify=tuple(stratify),
                 overrides=r.overrides(s.get("overrides", {}), where + "overrides", reg),
+                scopes=r.scopes(s["scopes"], where + "scopes") if "scopes" in s else None,
             )
         )
     if len({s.name for s in splits}) != len(splits):
@@ -242,4 +285,5 @@ def load_recipe(path: str | Path, registry: Registry | None = None) -> Recipe:
         near_duplicate_threshold=float(threshold),
         path=str(p),
         sha256=hashlib.sha256(data).hexdigest(),
+        scopes=r.scopes(raw["scopes"], "scopes") if "scopes" in raw else None,
     )

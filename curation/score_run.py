@@ -23,7 +23,10 @@ def run_score(
     fix_quirks: bool = False,
     with_correctness: bool = True,
     progress: Console | None = None,
+    scope_override: str | None = None,
 ) -> dict[str, Any]:
+    """Score, write ``out/items.jsonl`` and ``out/summary.json``, return the summary.
+    ``scope_override`` checks every constraint in that scope (see ``curation.scoring``)."""
     if out.exists() and not out.is_dir():
         raise InputError(out, None, "exists and is not a folder")
     items = read_items(data)
@@ -45,11 +48,14 @@ def run_score(
     with progress_bar("scoring", progress) as bar:
         task = bar.add_task("score", total=len(items))
         for index, (item, outs) in enumerate(zip(items, outputs, strict=True)):
-            scores.append(score_item(index, item, outs, think_mode, fix_quirks, with_correctness))
+            scores.append(
+                score_item(index, item, outs, think_mode, fix_quirks, with_correctness, scope_override)
+            )
             bar.advance(task)
     summary = summarize(scores) | {
         "think_mode": think_mode,
         "fix_quirks": fix_quirks,
+        "scope_override": scope_override,
         "correctness_graded": with_correctness,
         "data": str(data),
         "generations": str(generations),

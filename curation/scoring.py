@@ -6,6 +6,15 @@ This is MathIF's harness made explicit and pure:
 - hard = every constraint followed, soft = share of constraints followed;
 - correct = the answer graded with math-verify against the gold answer,
   without evaluating model text (``curation.grading``).
+
+Scopes: each constraint is checked where its item says (``constraint_scope``;
+"answer" by default): "answer" on the answer, "reasoning" on the reasoning,
+"both" on each of them separately (followed only if followed on both).  The
+blank rule holds per part: a blank reasoning follows no constraint checked on
+it.  ``scope_override`` (``score_output``/``score_item``: "answer",
+"reasoning" or "both") checks every constraint of the item in that scope
+instead, e.g. to ask how far constraints meant for the answer also hold in
+the reasoning; ``None`` keeps the item's scopes.
 """
 
 from __future__ import annotations
@@ -16,10 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from constraints import Instance
+from constraints.base import SCOPES
+from constraints.scope import checked_on
+
 from .errors import InputError
 from .grading import grade
 from .items import Item
-from .response import split_response
+from .response import SplitResponse, split_response
 
 OUTPUT_KEYS = ("output", "responses", "response")
 
@@ -68,6 +81,14 @@ class ItemScore:
     index: int
     item: Item
     samples: tuple[SampleScore, ...]
+    scope_override: str | None = None
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """The scope each constraint was checked in (the override, else the item's)."""
+        if self.scope_override is not None:
+            return (self.scope_override,) * len(self.item.constraints)
+        return self.item.scopes
 
     def _mean(self, values: Iterable[float]) -> float:
         values = list(values)
@@ -94,6 +115,7 @@ class ItemScore:
             "id": self.item.id,
             "source": self.item.source,
             "constraint_name": list(self.item.constraint_ids),
+            "constraint_scope": list(self.scopes),
         }
         if len(self.samples) == 1:
             return head | self.samples[0].to_row()
@@ -108,19 +130,35 @@ class ItemScore:
         }
 
 
+def _check_override(scope_override: str | None) -> None:
+    if scope_override is not None and scope_override not in SCOPES:
+        raise ValueError(f"scope_override must be one of {', '.join(SCOPES)} or None, got {scope_override!r}")
+
+
+def follows_in_scope(
+    constraint: Instance, parts: SplitResponse, scope: str, fix_quirks: bool = False
+) -> bool:
+    """The constraint holds on every part ``scope`` checks, none of them blank."""
+    texts = [parts.answer if part == "answer" else parts.reasoning for part in checked_on(scope)]
+    return all(t.strip() and constraint.check(t, fix_quirks=fix_quirks) for t in texts)
+
+
 def score_output(
     item: Item,
     output: str,
     think_mode: str = "mathif",
     fix_quirks: bool = False,
     with_correctness: bool = True,
+    scope_override: str | None = None,
 ) -> SampleScore:
+    """One sample: each constraint checked in its scope (or ``scope_override``), and correctness."""
+    _check_override(scope_override)
     parts = split_response(output, think_mode)
     answer = parts.answer
-    if answer.strip():
-        follow = tuple(c.check(answer, fix_quirks=fix_quirks) for c in item.constraints)
-    else:
-        follow = tuple(False for _ in item.constraints)
+    scopes = item.scopes if scope_override is None else (scope_override,) * len(item.constraints)
+    follow = tuple(
+        follows_in_scope(c, parts, s, fix_quirks) for c, s in zip(item.constraints, scopes, strict=True)
+    )
     correct = grade(answer, item.answer) if with_correctness else False
     return SampleScore(follow, correct, len(answer), len(parts.reasoning))
 
@@ -132,9 +170,13 @@ def score_item(
     think_mode: str = "mathif",
     fix_quirks: bool = False,
     with_correctness: bool = True,
+    scope_override: str | None = None,
 ) -> ItemScore:
-    samples = tuple(score_output(item, o, think_mode, fix_quirks, with_correctness) for o in outputs)
-    return ItemScore(index, item, samples)
+    """Every sample of one item (see ``score_output`` for ``scope_override``)."""
+    samples = tuple(
+        score_output(item, o, think_mode, fix_quirks, with_correctness, scope_override) for o in outputs
+    )
+    return ItemScore(index, item, samples, scope_override)
 
 
 def _block(scores: Sequence[ItemScore]) -> dict[str, Any]:
@@ -152,11 +194,14 @@ def summarize(scores: Sequence[ItemScore]) -> dict[str, Any]:
     by_source: dict[str, list[ItemScore]] = defaultdict(list)
     by_tier: dict[str, list[ItemScore]] = defaultdict(list)
     followed: dict[str, list[float]] = defaultdict(list)
+    by_scope: dict[str, list[float]] = defaultdict(list)
     for s in scores:
         by_source[s.item.source].append(s)
         by_tier[str(len(s.item.constraints))].append(s)
-        for i, cid in enumerate(s.item.constraint_ids):
-            followed[cid].append(sum(x.follow[i] for x in s.samples) / len(s.samples))
+        for i, (cid, scope) in enumerate(zip(s.item.constraint_ids, s.scopes, strict=True)):
+            share = sum(x.follow[i] for x in s.samples) / len(s.samples)
+            followed[cid].append(share)
+            by_scope[scope].append(share)
     out = _block(scores)
     out["samples"] = sum(len(s.samples) for s in scores)
     out["by_constraint"] = {
@@ -164,4 +209,5 @@ def summarize(scores: Sequence[ItemScore]) -> dict[str, Any]:
     }
     out["by_source"] = {k: _block(v) for k, v in sorted(by_source.items())}
     out["by_num_constraints"] = {k: _block(v) for k, v in sorted(by_tier.items())}
+    out["by_scope"] = {k: {"n": len(v), "follow": sum(v) / len(v)} for k, v in sorted(by_scope.items())}
     return out

@@ -6,6 +6,11 @@ satisfiability (a joint witness, or a proof that none exists); and a gold
 answer math-verify can parse.  Type-level conflicts are noted, not failed:
 MathIF's own release combines types its table calls conflicting, and those
 items can still be satisfied.
+
+Items with ``constraint_scope`` are checked per part of the output: a stored
+description must include the scope sentence, conflicts count between
+constraints checked on a common part, and each part needs a joint witness
+(``constraints.scope``).  Without it, every constraint is on the answer.
 """
 
 from __future__ import annotations
@@ -18,8 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from constraints import Registry, default_registry
-from constraints.conflicts import instance_conflicts
-from constraints.joint import joint_witness
+from constraints.scope import checked_on, scoped_conflicts, scoped_witness
 
 from .errors import InputError
 from .grading import is_gradable
@@ -77,12 +81,12 @@ def verify_object(obj: Any, file: str, index: int, line: int, registry: Registry
     for k, (inst, desc) in enumerate(zip(item.constraints, item.descriptions, strict=True), start=1):
         if inst.describe() != desc:
             problems.append(f"constraint {k} ({inst.id}): stored description differs from its arguments'")
-    for a, b in itertools.combinations(item.constraint_ids, 2):
-        if registry.type_conflict(a, b):
-            notes.append(f"type-level conflict {a} / {b} (MathIF's table)")
-    conflicts = instance_conflicts(item.constraints)
+    for x, y in itertools.combinations(item.constraints, 2):
+        if registry.type_conflict(x.id, y.id) and set(checked_on(x.scope)) & set(checked_on(y.scope)):
+            notes.append(f"type-level conflict {x.id} / {y.id} (the registry's table)")
+    conflicts = scoped_conflicts(item.constraints)
     problems.extend(f"conflict: {c}" for c in conflicts)
-    witness = joint_witness(item.constraints)
+    witness = scoped_witness(item.constraints)
     satisfiable = witness is not None
     if not satisfiable and not conflicts:
         problems.append("no response meeting every constraint could be built (satisfiability unproven)")
