@@ -2,7 +2,8 @@
 
 Items are matched by split and problem id (MathIF-format files without a
 problem id fall back to the question text); an item is changed when its
-constraint set (ids with arguments, in any order) or its gold answer differs.
+constraint set (ids with arguments and scopes, in any order) or its gold
+answer differs.
 """
 
 from __future__ import annotations
@@ -26,9 +27,15 @@ class Entry:
 
 
 def _constraint_set(obj: dict[str, Any]) -> tuple[str, ...]:
+    """Ids with arguments and scope (absent scope = "answer", MathIF's only one)."""
     names = obj.get("constraint_name") or []
     args = obj.get("constraint_args") or [None] * len(names)
-    return tuple(sorted(f"{n} {json.dumps(a, sort_keys=True)}" for n, a in zip(names, args, strict=False)))
+    scopes = obj.get("constraint_scope") or ["answer"] * len(names)
+    return tuple(
+        sorted(
+            f"{n} {json.dumps(a, sort_keys=True)} @{s}" for n, a, s in zip(names, args, scopes, strict=False)
+        )
+    )
 
 
 def load_version(folder: str | Path) -> dict[tuple[str, str], Entry]:

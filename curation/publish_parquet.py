@@ -9,7 +9,9 @@ one schema for every config:
 - the item's fields keep their names, order and types, except
 - ``constraint_args`` is a list of JSON texts, one per constraint (``"null"``
   for a family without arguments), and
-- ``metadata`` is one JSON text (an object; ``{}`` for a source without any).
+- ``metadata`` is one JSON text (an object; ``{}`` for a source without any);
+- ``constraint_scope`` (answer / reasoning / both per constraint) is null for
+  items without one (versions built without scopes).
 
 :func:`decode_record` turns a published row back into the JSONL item exactly.
 The bytes depend only on the rows and the pyarrow version.
@@ -43,6 +45,8 @@ FIELDS: dict[str, str] = {
     "metadata": "object",
 }
 JSON_FIELDS = ("constraint_args", "metadata")
+# fields only some items have: a null where an item has none (decoded back to absent)
+OPTIONAL_FIELDS: dict[str, str] = {"constraint_scope": "str_list"}
 
 
 def hub_schema():
@@ -55,7 +59,9 @@ def hub_schema():
         "args_list": pa.list_(pa.string()),
         "object": pa.string(),
     }
-    return pa.schema([pa.field(name, kinds[kind], nullable=False) for name, kind in FIELDS.items()])
+    fields = [pa.field(name, kinds[kind], nullable=False) for name, kind in FIELDS.items()]
+    fields += [pa.field(name, kinds[kind], nullable=True) for name, kind in OPTIONAL_FIELDS.items()]
+    return pa.schema(fields)
 
 
 def _problem(row: Mapping[str, Any]) -> str | None:
@@ -63,10 +69,12 @@ def _problem(row: Mapping[str, Any]) -> str | None:
     missing = [k for k in FIELDS if k not in row]
     if missing:
         return f"item lacks field(s) {', '.join(missing)}"
-    extra = [k for k in row if k not in FIELDS]
+    extra = [k for k in row if k not in FIELDS and k not in OPTIONAL_FIELDS]
     if extra:
         return f"item has unexpected field(s) {', '.join(extra)}"
-    for name, kind in FIELDS.items():
+    for name, kind in (FIELDS | OPTIONAL_FIELDS).items():
+        if name not in row:
+            continue
         value = row[name]
         ok = {
             "str": isinstance(value, str),
@@ -80,6 +88,8 @@ def _problem(row: Mapping[str, Any]) -> str | None:
     n = len(row["constraint_name"])
     if len(row["constraint_desc"]) != n or len(row["constraint_args"]) != n:
         return "constraint_name, constraint_desc and constraint_args differ in length"
+    if "constraint_scope" in row and len(row["constraint_scope"]) != n:
+        return "constraint_scope and constraint_name differ in length"
     return None
 
 
@@ -103,6 +113,7 @@ def hub_record(row: Mapping[str, Any]) -> dict[str, Any]:
     out = {name: row[name] for name in FIELDS}
     out["constraint_args"] = [_json(a) for a in row["constraint_args"]]
     out["metadata"] = _json(row["metadata"])
+    out |= {name: row.get(name) for name in OPTIONAL_FIELDS}
     return out
 
 
@@ -111,6 +122,7 @@ def decode_record(record: Mapping[str, Any]) -> dict[str, Any]:
     out = {name: record[name] for name in FIELDS}
     out["constraint_args"] = [json.loads(a) for a in record["constraint_args"]]
     out["metadata"] = json.loads(record["metadata"])
+    out |= {name: record[name] for name in OPTIONAL_FIELDS if record.get(name) is not None}
     return out
 
 
@@ -133,4 +145,6 @@ def schema_lines() -> Sequence[tuple[str, str]]:
         "args_list": "list of strings (JSON text per constraint)",
         "object": "string (JSON object)",
     }
-    return [(name, shown[kind]) for name, kind in FIELDS.items()]
+    return [(name, shown[kind]) for name, kind in FIELDS.items()] + [
+        (name, shown[kind] + ", or null") for name, kind in OPTIONAL_FIELDS.items()
+    ]
