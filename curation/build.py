@@ -10,7 +10,6 @@ give byte-identical JSONL and manifest files.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import random
 from collections import Counter
@@ -165,32 +164,12 @@ def jsonl_bytes(rows: Sequence[dict[str, Any]]) -> bytes:
 
 
 def parquet_bytes(rows: Sequence[dict[str, Any]]) -> bytes:
-    """The same rows as parquet.  Argument objects become structs over the union of
-    their keys (absent keys are null, as ``datasets`` shows them); if the families'
-    arguments cannot share one schema, they are stored as JSON text instead.  A
-    ``metadata`` column with no field at all (a source without metadata) is left out."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    """The same rows as parquet, in the one schema every split and the Hub share
+    (``curation.publish_parquet``: argument objects and metadata as JSON text), so
+    all of a version's parquet files read together."""
+    from .publish_parquet import hub_parquet_bytes
 
-    try:
-        table = pa.Table.from_pylist(list(rows))
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        table = pa.Table.from_pylist(
-            [
-                r
-                | {
-                    "constraint_args": [json.dumps(a, ensure_ascii=False) for a in r["constraint_args"]],
-                    "metadata": json.dumps(r["metadata"], ensure_ascii=False, sort_keys=True),
-                }
-                for r in rows
-            ]
-        )
-    # parquet cannot hold a struct without fields (GSM8K has no metadata): drop such columns
-    empty = [f.name for f in table.schema if pa.types.is_struct(f.type) and f.type.num_fields == 0]
-    table = table.drop_columns(empty)
-    buf = io.BytesIO()
-    pq.write_table(table, buf, compression="zstd", write_statistics=False)
-    return buf.getvalue()
+    return hub_parquet_bytes(rows)
 
 
 def parquet_writer() -> str:
