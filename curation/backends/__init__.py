@@ -1,0 +1,67 @@
+"""Generation backends of ``mathif eval``: the offline vLLM engine and OpenAI-compatible servers.
+
+A backend takes requests (one prompt, one or several sample indices, a seed)
+and calls ``emit`` with each finished sample as soon as it is done, so the run
+folder records it at once.  A request that fails for good is reported, not
+raised; errors the user must fix (a refused key, an unknown model) raise
+``InputError``.  vLLM is imported only by its backend.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..eval_config import EvalConfig, Sampling
+from ..eval_store import Generation
+
+Emit = Callable[[Generation], None]
+
+
+@dataclass(frozen=True)
+class GenRequest:
+    key: str
+    run: str
+    prompt: str
+    samples: tuple[int, ...]  # sample indices made by this request, in order
+    seed: int  # seed of samples[0]; sample samples[i] gets seed + i (vLLM's rule for n > 1)
+
+    @property
+    def n(self) -> int:
+        return len(self.samples)
+
+
+@dataclass(frozen=True)
+class Failure:
+    request: GenRequest
+    error: str
+
+
+@dataclass
+class BackendReport:
+    failures: list[Failure] = field(default_factory=list)
+
+
+class Backend(Protocol):
+    def generate(self, requests: Sequence[GenRequest], sampling: Sampling, emit: Emit) -> BackendReport: ...
+
+    def close(self) -> None: ...
+
+
+def prompt_seed(base: int, key: str, run: str) -> int:
+    """The seed of sample 0 of one prompt: fixed by the run's seed, the item and the run,
+    whatever else is in the batch (a resumed run asks for the same seeds)."""
+    digest = hashlib.sha256(f"{base}\0{key}\0{run}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x3FFFFFFF
+
+
+def make_backend(config: EvalConfig) -> Backend:
+    if config.backend == "vllm":
+        from .vllm_backend import VllmBackend
+
+        return VllmBackend(config.model, config.vllm)
+    from .openai_backend import OpenAIBackend
+
+    return OpenAIBackend(config.model, config.openai)

