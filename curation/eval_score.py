@@ -122,26 +122,30 @@ def by_constraint_type(scores: Sequence[ItemScore]) -> dict[str, dict[str, Any]]
 
 
 def length_bins(lengths: Sequence[SampleLength], bins: int = LENGTH_BINS) -> list[dict[str, Any]]:
-    """Samples sorted by length in up to ``bins`` groups of (nearly) equal size."""
+    """Samples sorted by length in up to ``bins`` groups of (nearly) equal size; samples of
+    the same length stay in one group (many outputs stop at the token limit)."""
     ordered = sorted(lengths, key=lambda x: x.length)
-    k = min(bins, len(ordered))
-    out = []
-    for b in range(k):
-        chunk = ordered[b * len(ordered) // k : (b + 1) * len(ordered) // k]
-        if not chunk:
-            continue
-        out.append(
-            {
-                "min": chunk[0].length,
-                "max": chunk[-1].length,
-                "mean": _mean([c.length for c in chunk]),
-                "samples": len(chunk),
-                "hacc": _mean([float(c.hard) for c in chunk]),
-                "sacc": _mean([c.soft for c in chunk]),
-                "correctness": _mean([float(c.correct) for c in chunk]),
-            }
-        )
-    return out
+    if not ordered:
+        return []
+    target = -(-len(ordered) // min(bins, len(ordered)))  # ceiling
+    chunks: list[list[SampleLength]] = [[]]
+    for pos, x in enumerate(ordered):
+        chunks[-1].append(x)
+        more = pos + 1 < len(ordered)
+        if more and len(chunks[-1]) >= target and ordered[pos + 1].length != x.length:
+            chunks.append([])
+    return [
+        {
+            "min": chunk[0].length,
+            "max": chunk[-1].length,
+            "mean": _mean([c.length for c in chunk]),
+            "samples": len(chunk),
+            "hacc": _mean([float(c.hard) for c in chunk]),
+            "sacc": _mean([c.soft for c in chunk]),
+            "correctness": _mean([float(c.correct) for c in chunk]),
+        }
+        for chunk in chunks
+    ]
 
 
 def _grouped(scores: Sequence[ItemScore], key) -> dict[str, list[ItemScore]]:

@@ -29,7 +29,10 @@ PROMPT = "Tom has 3 apples, and Ann has 2. How many apples do they have?"
 
 IMPOSSIBLE = [
     # contradictions of the instructions (a contrived "a winner" would slip through)
-    (mk("keywords:existence", {"keywords": ["win"]}), mk("keywords:forbidden_words", {"forbidden_words": ["WIN"]})),
+    (
+        mk("keywords:existence", {"keywords": ["win"]}),
+        mk("keywords:forbidden_words", {"forbidden_words": ["WIN"]}),
+    ),
     (
         mk("keywords:frequency", {"keyword": "root", "frequency": 2, "relation": "at least"}),
         mk("keywords:forbidden_words", {"forbidden_words": ["root", "yield"]}),

@@ -378,7 +378,10 @@ def test_scores_with_and_without_constraints_and_on_the_reasoning_trace(tmp_path
     data = write_rows(tmp_path / "d" / "a.jsonl", [row, row | {"source": "other"}])
     outputs = {
         ("constraints", "a.jsonl:1"): "<think>SHOUTING, WITH COMMAS</think>so the answer is \\boxed{5}",
-        ("constraints", "a.jsonl:2"): "<think>we add two and three and we get the number five as the final result</think>THE ANSWER, \\boxed{4}",
+        (
+            "constraints",
+            "a.jsonl:2",
+        ): "<think>we add two and three and we get the number five as the final result</think>THE ANSWER, \\boxed{4}",
         ("plain", "a.jsonl:1"): "<think>x</think>\\boxed{5}",
         ("plain", "a.jsonl:2"): "<think>x</think>\\boxed{5}",
     }
@@ -405,6 +408,12 @@ def test_length_bins_show_following_falling_with_length():
     assert [b["hacc"] for b in bins] == [1.0, 1.0, 0.0, 0.0]
     assert bins[0]["min"] == 0 and bins[-1]["max"] == 99
     assert length_bins(lengths[:2], bins=6) == length_bins(lengths[:2], bins=2)
+    capped = [SampleLength(n, True, 1.0, False) for n in (3, 5, 9)] + [
+        SampleLength(96, False, 0.0, False)
+    ] * 9
+    bins = length_bins(capped, bins=4)  # ties at the token limit are not split over several bins
+    assert [(b["min"], b["max"], b["samples"]) for b in bins] == [(3, 9, 3), (96, 96, 9)]
+    assert length_bins([], bins=4) == []
 
 
 def test_lengths_are_tokens_when_every_sample_has_a_count(tmp_path):

