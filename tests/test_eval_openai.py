@@ -86,8 +86,8 @@ def test_backoff_is_capped():
 
 
 def test_a_request_that_times_out_is_retried():
-    with FakeOpenAI(lambda n, body: Reply(delay=1.5) if n == 0 else Reply()) as server:
-        b = backend([server.base_url], timeout=0.4)
+    with FakeOpenAI(lambda n, body: Reply(delay=3.0) if n == 0 else Reply()) as server:
+        b = backend([server.base_url], timeout=1.0)
         got, report = run(b, requests(1))
     assert len(got) == 1 and not report.failures and b.attempts == 2
 
