@@ -16,9 +16,8 @@ from __future__ import annotations
 import random
 
 from .base import PHASE_AFFIX, PHASE_WRAP, Args, ConstraintArgError, Context, Family, Param, pick
+from .provenance import MATHIF as SOURCE
 from .text import filler
-
-SOURCE = "IFEval (Zhou et al. 2023), as used by MathIF (Fu et al. 2025)"
 
 REPEAT_DESCRIPTION = (
     "First repeat the request word for word without change, then give your answer "

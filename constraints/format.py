@@ -21,9 +21,8 @@ import random
 import re
 
 from .base import PHASE_REMOVE, Args, Family, Param
+from .provenance import MATHIF as SOURCE
 from .text import filler
-
-SOURCE = "IFEval (Zhou et al. 2023), as used by MathIF (Fu et al. 2025)"
 
 _STAR_BULLET = re.compile(r"^\s*\*[^\*].*$", re.MULTILINE)
 _DASH_BULLET = re.compile(r"^\s*-.*$", re.MULTILINE)

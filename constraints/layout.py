@@ -35,10 +35,8 @@ from .base import (
     compare,
     pick,
 )
+from .provenance import IFBENCH, IFEVAL
 from .text import FILLER_SET, count_sentences, count_words, drop_filler, filler, sentence_ends, trim_filler
-
-IFEVAL = "IFEval (Zhou et al. 2023); one of the IFEval families MathIF left out"
-IFBENCH = "IFBench (Pyatkin et al. 2025), count:word_count_range"
 
 # length_constraint_checkers:number_sentences --------------------------------
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 import random
 
 from .base import PHASE_ADD, PHASE_TRIM, RELATIONS, Args, Family, Param, compare, pick
+from .provenance import MATHIF as SOURCE
 from .text import count_words, filler, trim_filler
-
-SOURCE = "IFEval (Zhou et al. 2023), as used by MathIF (Fu et al. 2025)"
 
 
 def _words_text(args: Args, satisfy: bool) -> str:

@@ -34,6 +34,7 @@ from .base import (
     compare,
     pick,
 )
+from .provenance import MATHIF as SOURCE
 from .text import (
     LANGUAGE_NAMES,
     LANGUAGE_SAMPLES,
@@ -42,8 +43,6 @@ from .text import (
     detect_language,
     filler,
 )
-
-SOURCE = "IFEval (Zhou et al. 2023), as used by MathIF (Fu et al. 2025)"
 
 
 def _count(pattern: str, response: str, literal: bool = False) -> int:

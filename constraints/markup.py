@@ -27,9 +27,8 @@ import random
 import re
 
 from .base import PHASE_ADD, PHASE_WRAP, Args, Family, Param, pick
+from .provenance import IFEVAL
 from .text import filler
-
-IFEVAL = "IFEval (Zhou et al. 2023); one of the IFEval families MathIF left out"
 
 # detectable_format:title -----------------------------------------------------
 

@@ -38,8 +38,8 @@ import re
 from .base import PHASE_ADD, PHASE_AFFIX, PHASE_REMOVE, Args, ConstraintArgError, Context, Family, Param, pick
 from .latex import boxed_spans, final_answer, parse_fraction, parse_integer
 from .number_names import LIMIT, names_number, number_name
+from .provenance import MATHS as SOURCE
 
-SOURCE = "new in mathif: maths-specific, in no instruction-following set"
 # Numbers the joint witnesses use (never 42, the answer of the tests' toy items).
 INTEGERS = (12, 6, 4, 30, 8, 2)
 FRACTIONS = ((3, 4), (2, 7), (5, 9), (1, 6))

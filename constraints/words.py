@@ -39,11 +39,9 @@ from .base import (
     compare,
     pick,
 )
+from .provenance import IFEVAL, TULU
 from .text import _WORD as WORD
 from .text import MATH_WORDS, drop_filler, filler
-
-IFEVAL = "IFEval (Zhou et al. 2023); one of the IFEval families MathIF left out"
-TULU = "Tülu 3's IFEval-like constraints (open-instruct IFEvalG, Lambert et al. 2024), as in IFBench's training set"
 
 FIRST_WORDS = ("now", "thus", "hence", "here", "next", "well", "okay", "right")
 LAST_WORDS = ("done", "indeed", "finished", "complete", "qed", "solved")
