@@ -78,8 +78,9 @@ def verify_cmd(
     verdicts = [v for p in paths for v in verify_file(p)]
     failing = [v for v in verdicts if not v.ok]
     unsat = [v for v in verdicts if not v.satisfiable]
+    ungradable = [v for v in verdicts if v.gradable is False]
     table = Table(title="mathif verify")
-    for col in ("file", "items", "ok", "failing", "unsatisfiable"):
+    for col in ("file", "items", "ok", "failing", "unsatisfiable", "gold not gradable"):
         table.add_column(col, justify="left" if col == "file" else "right")
     per_file = Counter(v.file for v in verdicts)
     for f in per_file:
@@ -90,13 +91,14 @@ def verify_cmd(
             str(sum(v.ok for v in vs)),
             str(sum(not v.ok for v in vs)),
             str(sum(not v.satisfiable for v in vs)),
+            str(sum(v.gradable is False for v in vs)),
         )
     console.print(table)
     for v in failing:
         console.print(f"{v.file}:{v.line} ({v.id}): " + "; ".join(v.problems), markup=False, highlight=False)
     console.print(
         f"{len(verdicts)} items: {len(verdicts) - len(failing)} ok, {len(failing)} failing, "
-        f"{len(unsat)} unsatisfiable"
+        f"{len(unsat)} unsatisfiable, {len(ungradable)} with a gold answer that is not machine-gradable"
     )
     if report:
         report.parent.mkdir(parents=True, exist_ok=True)

@@ -51,6 +51,7 @@ __all__ = [
     "MAX_NESTING",
     "MAX_RESPONSE_CHARS",
     "grade",
+    "GOLD_ROUND_TRIPS",
     "is_gradable",
     "parse_answer",
     "parse_gold",
@@ -193,6 +194,19 @@ def parse_answer(text: str) -> list[Any]:
         return []
 
 
+def _parse_gold(answer: str) -> tuple[list[Any], bool]:
+    """The parsed gold and whether it stands for the whole gold (a LaTeX parse, or a gold
+    that is one plain number) rather than a number picked out of text the parser could not
+    read.  ``([], False)`` if nothing parses or the guards refuse it."""
+    answer = answer.strip()
+    if not answer or len(answer) > MAX_GOLD_CHARS or _nesting_depth(answer) > MAX_NESTING:
+        return [], False
+    parsed = _latex_parse(f"${answer}$") or _latex_parse(f"\\boxed{{{answer}}}")
+    if parsed:
+        return parsed, True
+    return _number_fallback(answer), _NUMBER_RE.fullmatch(answer) is not None
+
+
 def parse_gold(answer: str) -> list[Any]:
     """Parse a bare gold answer string (e.g. ``"168"``, ``"\\frac{3}{4}"``, ``"(1,2)"``).
 
@@ -201,18 +215,63 @@ def parse_gold(answer: str) -> list[Any]:
     brackets deeper than :data:`MAX_NESTING`. Never raises.
     """
     try:
-        answer = answer.strip()
-        if not answer or len(answer) > MAX_GOLD_CHARS or _nesting_depth(answer) > MAX_NESTING:
-            return []
-        return _latex_parse(f"${answer}$") or _latex_parse(f"\\boxed{{{answer}}}") or _number_fallback(answer)
+        return _parse_gold(answer)[0]
     except (Exception, TimeoutException):
         logger.debug("parse_gold failed", exc_info=True)
         return []
 
 
+GOLD_ROUND_TRIPS = (
+    "\\boxed{{{answer}}}",
+    "The final answer is $\\boxed{{{answer}}}$.",
+    "So the answer is \\boxed{{{answer}}}.",
+)
+"""Responses that give a gold verbatim as asked; each must grade as correct against it."""
+
+
+_MATH_DELIMITER = re.compile(r"(?<!\\)\$")
+_TEXT_COMMAND = re.compile(r"\\(?:text|textbf|textit|mathrm|mbox|operatorname)\s*\{[^{}]*\}")
+_COMMAND = re.compile(r"\\[a-zA-Z]+")
+_TWO_WORDS = re.compile(r"\b[a-zA-Z]{2,}\s+[a-zA-Z]{2,}\b")
+
+
+def _unwrapped(answer: str) -> str:
+    """A gold as a model would box it: without its ``$`` delimiters and a closing full stop."""
+    return _MATH_DELIMITER.sub("", answer.strip().removesuffix(".")).strip()
+
+
+def _is_prose(answer: str) -> bool:
+    """Whether the gold has running words outside ``\\text{}`` (a sentence around formulas)."""
+    return _TWO_WORDS.search(_COMMAND.sub(" ", _TEXT_COMMAND.sub(" ", answer))) is not None
+
+
 def is_gradable(answer: str) -> bool:
-    """Whether the gold ``answer`` parses into something :func:`grade` can compare."""
-    return bool(parse_gold(answer))
+    """Whether the gold ``answer`` is machine-gradable:
+
+    - the LaTeX parser reads it (or it is one plain number): a gold the parser cannot read,
+      such as ``np.arcsin(10/13)`` or ``m_{\\max }=n^{2}-n-1`` in prose, is not graded by the
+      stray number :func:`parse_gold` would fall back to;
+    - responses that give it verbatim as asked (:data:`GOLD_ROUND_TRIPS`, ``\\boxed{answer}``
+      alone and inside a sentence) grade as correct against it; this catches golds read as
+      something other than what they say (a formula the parser reads only part of, and
+      differently depending on the text around it; several formulas wrapped in prose).
+
+    A gold written as a sentence (running words outside ``\\text{}``) is not gradable either:
+    the parser reads one of its formulas, not the answer.  On such items a correct response
+    could be marked wrong. Never raises.
+    """
+    try:
+        parsed, whole = _parse_gold(answer)
+        if not (parsed and whole) or _is_prose(answer):
+            return False
+        for template in GOLD_ROUND_TRIPS:
+            response = parse_answer(template.format(answer=_unwrapped(answer)))
+            if not (response and verify(parsed, response, timeout_seconds=_timeout())):
+                return False
+        return True
+    except (Exception, TimeoutException):
+        logger.debug("is_gradable failed", exc_info=True)
+        return False
 
 
 def grade(response_answer: str, gold: str) -> bool:

@@ -16,7 +16,8 @@ class Problem:
     id: stable, ``<source>/<upstream id or row index>``
     question: the question text exactly as upstream has it
     answer: the gold answer, as the source's gold-answer rule reads it
-    gradable: the gold answer parses with math-verify (curation.grading.is_gradable)
+    gradable: the gold answer parses with math-verify and a verbatim ``\\boxed{answer}`` grades
+        as correct against it (curation.grading.is_gradable)
     metadata: level, subject, answer type, unit, ... (per the registry's mapping)
     """
 

@@ -301,6 +301,8 @@ def check_lock(name: str, locked: LockEntry | None, new: LockEntry) -> str | Non
         diffs.append(f"rows {locked.rows} -> {new.rows}")
     if locked.content_sha256 != new.content_sha256:
         diffs.append(f"content sha256 {locked.content_sha256[:12]}... -> {new.content_sha256[:12]}...")
+        if locked.input_sha256 == new.input_sha256:
+            diffs.append("the input is unchanged: this version of the tool normalises it differently")
     if not diffs:
         return None
     return f"{name}: differs from the lock ({'; '.join(diffs)}); pass --update-lock to accept it"

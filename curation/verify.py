@@ -3,7 +3,8 @@
 For each line: the schema, known constraint ids and valid arguments; that the
 stored descriptions are those of the arguments; argument-level conflicts;
 satisfiability (a joint witness, or a proof that none exists); and a gold
-answer math-verify can parse.  Type-level conflicts are noted, not failed:
+answer that is machine-gradable (math-verify reads it, and a response giving it
+verbatim in ``\\boxed{}`` grades as correct: ``curation.grading.is_gradable``).  Type-level conflicts are noted, not failed:
 MathIF's own release combines types its table calls conflicting, and those
 items can still be satisfied.
 
@@ -39,6 +40,7 @@ class Verdict:
     satisfiable: bool
     problems: tuple[str, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
+    gradable: bool | None = None  # the gold is machine-gradable (grading.is_gradable); None: unread
 
     @property
     def ok(self) -> bool:
@@ -51,6 +53,7 @@ class Verdict:
             "line": self.line,
             "id": self.id,
             "satisfiable": self.satisfiable,
+            "gradable": self.gradable,
             "problems": list(self.problems),
             "notes": list(self.notes),
         }
@@ -90,9 +93,10 @@ def verify_object(obj: Any, file: str, index: int, line: int, registry: Registry
     satisfiable = witness is not None
     if not satisfiable and not conflicts:
         problems.append("no response meeting every constraint could be built (satisfiability unproven)")
-    if not is_gradable(item.answer):
+    gradable = is_gradable(item.answer)
+    if not gradable:
         problems.append(f"gold answer {item.answer!r} is not machine-gradable")
-    return Verdict(file, index, line, item.id, satisfiable, tuple(problems), tuple(notes))
+    return Verdict(file, index, line, item.id, satisfiable, tuple(problems), tuple(notes), gradable)
 
 
 def verify_file(path: str | Path, registry: Registry | None = None) -> list[Verdict]:

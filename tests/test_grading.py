@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from curation import grading
-from curation.grading import grade, is_gradable, parse_answer, parse_gold
+from curation.grading import GOLD_ROUND_TRIPS, grade, is_gradable, parse_answer, parse_gold
 
 # `sympy.core.sympify` the attribute is the *function*; we need the module.
 _sympify_module = importlib.import_module("sympy.core.sympify")
@@ -238,6 +238,45 @@ def test_gold_forms_are_gradable(gold: str) -> None:
 def test_not_gradable(gold: str) -> None:
     assert not is_gradable(gold)
     assert parse_gold(gold) == []
+
+
+@pytest.mark.parametrize(
+    "gold",
+    [
+        "np.arcsin(3/5)",  # code, not maths: only the stray 3/5 could be read
+        r"$k_{\max }=n^{2}+1$",  # the LaTeX parser fails; the last number is 1
+        "-2./5",  # read as 5
+        "$s(0,2]$",  # read as 2
+    ],
+)
+def test_a_gold_read_only_through_a_stray_number_is_not_gradable(gold: str) -> None:
+    assert parse_gold(gold)  # score still falls back to a number, as before
+    assert not is_gradable(gold)
+
+
+@pytest.mark.parametrize(
+    "gold",
+    [
+        r"\frac{2}{5} E_{1}+\frac{3}{5} E_{2}",  # E_{1} defeats the parser: part of it is read
+        r"y_{0} \cos (k t)+$ $\dot{y}_{0} \sin (k t) / k",  # stray delimiters: half is read
+    ],
+)
+def test_a_gold_a_verbatim_boxed_answer_does_not_match_is_not_gradable(gold: str) -> None:
+    assert parse_gold(gold)
+    # some way of giving it verbatim, as the prompt asks, would be graded wrong
+    assert not all(grade(t.format(answer=gold), gold) for t in GOLD_ROUND_TRIPS)
+    assert not is_gradable(gold)
+
+
+def test_a_gold_written_as_a_sentence_is_not_gradable() -> None:
+    gold = "$g(x)=2x$, where $c$ is any integer"
+    assert parse_gold(gold) and not is_gradable(gold)
+    assert is_gradable(r"\text{Evelyn}") and is_gradable(r"\text{(C)}")  # words inside \text{} are fine
+
+
+@pytest.mark.parametrize("gold", [r"$(-\infty, 2) \cup\{5\}$.", r"\$12,\!500", "F_{1},F_{2}"])
+def test_delimited_and_escaped_golds_stay_gradable(gold: str) -> None:
+    assert is_gradable(gold)
 
 
 # --- untrusted code is never evaluated ---------------------------------------------------------

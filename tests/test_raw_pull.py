@@ -269,13 +269,21 @@ def test_changed_content_is_refused_unless_update_lock(paths, tmp_path):
     refused = pull(["aime25", "amc23"], mirror, paths=paths)
     assert len(refused.errors) == 1
     assert "aime25: differs from the lock (content sha256" in refused.errors[0]
-    assert "--update-lock" in refused.errors[0]
+    assert "--update-lock" in refused.errors[0] and "input is unchanged" not in refused.errors[0]
     assert [s.spec.name for s in refused.pulled] == ["amc23"]
     assert paths.cache_file("aime25").read_bytes() == cached and paths.lock.read_bytes() == locked
 
     accepted = pull(["aime25"], mirror, paths=paths, update_lock=True)
     assert accepted.errors == [] and accepted.lock_changed
     assert [p.answer for p in load_problems(["aime25"], paths=paths)] == ["11", "0"]
+
+
+def test_same_input_normalised_differently_says_the_tool_changed(paths):
+    pull(["aime24"], FIXTURE_MIRROR, paths=paths)
+    refused = pull(["aime24"], FIXTURE_MIRROR, paths=paths, gradable=lambda answer: False)
+    assert len(refused.errors) == 1
+    assert "aime24: differs from the lock (content sha256" in refused.errors[0]
+    assert "the input is unchanged: this version of the tool normalises it differently" in refused.errors[0]
 
 
 def test_a_bad_source_does_not_stop_the_others_or_touch_its_cache(paths, tmp_path):

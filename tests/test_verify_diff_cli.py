@@ -36,14 +36,28 @@ def test_verify_finds_exactly_the_unsatisfiable_release_items(tmp_path):
     assert result.exit_code == 1
     rows = json.loads(report.read_text())
     assert len(rows) == 420
-    assert set(rows[0]) >= {"file", "index", "id", "satisfiable", "problems"}
-    bad = [r for r in rows if r["problems"]]
-    assert len(bad) == 4
-    for r in bad:
-        assert r["satisfiable"] is False
-        assert any("comma" in p for p in r["problems"])
-    assert all(r["satisfiable"] for r in rows if not r["problems"])
-    assert "420 items: 416 ok, 4 failing, 4 unsatisfiable" in result.output
+    assert set(rows[0]) >= {"file", "index", "id", "satisfiable", "gradable", "problems"}
+    unsat = [r for r in rows if not r["satisfiable"]]
+    assert len(unsat) == 4
+    for r in unsat:
+        assert r["gradable"] is True
+        assert r["problems"] == [
+            "conflict: combination:repeat_prompt vs punctuation:no_comma: the repeated prompt contains a comma"
+        ]
+    # the satisfiable items flagged are exactly those whose gold math-verify cannot grade
+    flagged = [r for r in rows if r["satisfiable"] and r["problems"]]
+    assert flagged and all(r["gradable"] is False for r in flagged)
+    assert all(len(r["problems"]) == 1 and "not machine-gradable" in r["problems"][0] for r in flagged)
+    assert {r["file"].rsplit("/", 1)[-1] for r in flagged} <= {
+        "minerva_single.jsonl",
+        "minerva_double.jsonl",
+        "minerva_triple.jsonl",
+    }
+    assert all(r["gradable"] for r in rows if not r["problems"])
+    n = len(flagged)
+    assert f"420 items: {416 - n} ok, {4 + n} failing, 4 unsatisfiable, {n} with a gold answer" in " ".join(
+        result.output.split()
+    )
 
 
 def test_verify_reports_each_kind_of_problem(tmp_path):
