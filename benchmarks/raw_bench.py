@@ -5,7 +5,10 @@
 * pull      -- ``curation.raw_pull.pull`` of all registry sources from the mirror (read,
                normalise, math-verify every distinct gold answer, write cache and lock), into a
                temporary MATHIF home, so the project's own cache and lock are not touched;
-* near-dups -- ``find_near_duplicates`` over all cached problems (rapidfuzz ``cdist``);
+* near-dups -- ``find_near_duplicates`` over all cached problems (rapidfuzz ``cdist``),
+               against a baseline in the same run: the Python double loop of ``fuzz.ratio``
+               calls that ``cdist`` replaces, timed on ``--baseline-problems`` problems
+               spread over all sources and scaled to all pairs by its cost per pair;
 * match     -- ``match_questions`` of the published release's questions (if present) against
                all problems, as ``mathif raw match`` does.
 
@@ -28,7 +31,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from curation.near_dups import DEFAULT_DUP_THRESHOLD, find_near_duplicates, match_questions  # noqa: E402
+from rapidfuzz import fuzz  # noqa: E402
+
+from curation.near_dups import (  # noqa: E402
+    DEFAULT_DUP_THRESHOLD,
+    find_near_duplicates,
+    match_key,
+    match_questions,
+)
 from curation.raw_pull import RawPaths, load_problems, pull  # noqa: E402
 
 DEFAULT_MIRROR = os.environ.get("MATHIF_RAW_MIRROR") or str(ROOT.parent / "shared" / "raw")
@@ -44,11 +54,22 @@ def best_of(repeat: int, fn):
     return min(times), result
 
 
+def double_loop(keys: list[str], threshold: float) -> int:
+    """The baseline: every pair scored by its own ``fuzz.ratio`` call."""
+    found = 0
+    for i in range(len(keys)):
+        for j in range(i + 1, len(keys)):
+            if fuzz.ratio(keys[i], keys[j], score_cutoff=threshold):
+                found += 1
+    return found
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mirror", default=DEFAULT_MIRROR)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--threshold", type=float, default=DEFAULT_DUP_THRESHOLD)
+    parser.add_argument("--baseline-problems", type=int, default=600)
     args = parser.parse_args()
     if not Path(args.mirror).is_dir():
         print(f"error: {args.mirror}: mirror folder not found", file=sys.stderr)
@@ -77,6 +98,15 @@ def main() -> int:
             f"near-duplicate scan (fuzz.ratio >= {args.threshold:g}, {pairs:,} pairs): {dup_time:.2f} s; "
             f"{len(dups.pairs)} pairs in {len(dups.groups)} groups, "
             f"{sum(g.cross_source for g in dups.groups)} across sources"
+        )
+        step = max(1, len(problems) // args.baseline_problems)  # every source, in proportion
+        sample = [match_key(p.question) for p in problems[::step]]
+        sample_pairs = len(sample) * (len(sample) - 1) // 2
+        loop_time, _ = best_of(1, lambda: double_loop(sample, args.threshold))
+        loop_all = loop_time / sample_pairs * pairs
+        print(
+            f"  baseline, a Python double loop of fuzz.ratio: {loop_time:.2f} s for {sample_pairs:,} pairs, "
+            f"{loop_all:.1f} s scaled to all pairs; cdist is {loop_all / dup_time:.1f}x faster"
         )
         files = sorted(REFERENCE.glob("*.jsonl"))
         if files:
