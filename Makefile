@@ -64,8 +64,10 @@ build/tiny-model/config.json: | setup
 	$(BIN)/python -m tests.tiny_model build/tiny-model
 
 # The whole evaluation on a small slice of the dataset with a tiny random model on the CPU:
-# two items of each split file, with and without constraints, two samples each.
+# two items of each split file, with and without constraints, two samples each.  Starts
+# afresh: an old smoke folder made from another build would be refused, not mixed.
 eval-smoke: setup $(BUILT)/manifest.json build/tiny-model/config.json
+	rm -rf build/eval-smoke
 	$(VLLM_ENV) $(BIN)/mathif eval $(BUILT) --model build/tiny-model --backend vllm \
 		--out build/eval-smoke --limit 2 --samples 2 --max-tokens 96 --enforce-eager --trace-scope both
 	@echo "report: build/eval-smoke/report.md"
