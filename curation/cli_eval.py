@@ -106,6 +106,23 @@ def eval_cmd(
             help="Use the documented fixes of MathIF checker quirks. [default: MathIF's]",
         ),
     ] = None,
+    system_prompt: Annotated[
+        str | None,
+        typer.Option(
+            "--system-prompt",
+            help="A system message before each prompt (MathIF sends none). [default: none]",
+            rich_help_panel=_SAMPLING,
+        ),
+    ] = None,
+    chat_template_kwargs: Annotated[
+        str | None,
+        typer.Option(
+            "--chat-template-kwargs",
+            help="Arguments of the model's chat template, a JSON object, e.g. '{\"enable_thinking\": true}' "
+            "(vllm; openai: sent as chat_template_kwargs, which vLLM and SGLang servers read).",
+            rich_help_panel=_SAMPLING,
+        ),
+    ] = None,
     tensor_parallel_size: Annotated[
         int | None, typer.Option("--tensor-parallel-size", help="[default: 1]", rich_help_panel=_VLLM)
     ] = None,
@@ -215,6 +232,8 @@ def eval_cmd(
         "trace_scope": trace_scope,
         "think_mode": think_mode,
         "fix_quirks": fix_quirks,
+        "system_prompt": system_prompt,
+        "chat_template_kwargs": chat_template_kwargs,
         "tensor_parallel_size": tensor_parallel_size,
         "data_parallel_size": data_parallel_size,
         "max_model_len": max_model_len,

@@ -7,6 +7,7 @@ MathIF's sampling settings (temperature 1.0, top-p 0.95, 16,384 new tokens).
 from __future__ import annotations
 
 import dataclasses
+import json
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -56,6 +57,17 @@ class OpenAIOptions:
 
 
 @dataclass(frozen=True)
+class ChatOptions:
+    """How a prompt becomes a chat: these settings change the generations too."""
+
+    system_prompt: str | None = None  # MathIF sends the prompt alone, as the user's message
+    chat_template_kwargs: dict[str, Any] | None = None  # e.g. {"enable_thinking": true}
+
+
+NO_CHAT_OPTIONS = ChatOptions()
+
+
+@dataclass(frozen=True)
 class EvalConfig:
     dataset: Path
     model: str
@@ -69,6 +81,7 @@ class EvalConfig:
     fix_quirks: bool = False
     vllm: VllmOptions = field(default_factory=VllmOptions)
     openai: OpenAIOptions = field(default_factory=OpenAIOptions)
+    chat: ChatOptions = field(default_factory=ChatOptions)
 
     @property
     def runs(self) -> tuple[str, ...]:
@@ -91,6 +104,8 @@ _KEYS: dict[str, tuple[str, str, Any]] = {
     "max_tokens": ("sampling", "max_tokens", int),
     "samples": ("sampling", "samples", int),
     "seed": ("sampling", "seed", int),
+    "system_prompt": ("chat", "system_prompt", str),
+    "chat_template_kwargs": ("chat", "chat_template_kwargs", dict),
     "tensor_parallel_size": ("vllm", "tensor_parallel_size", int),
     "data_parallel_size": ("vllm", "data_parallel_size", int),
     "max_model_len": ("vllm", "max_model_len", int),
@@ -131,6 +146,20 @@ def _coerce(where: Path | None, key: str, kind: Any, value: Any) -> Any:
         if not isinstance(values, list) or not values or not all(isinstance(v, str) and v for v in values):
             raise bad("a URL or a list of URLs")
         return tuple(values)
+    if kind is dict:  # a TOML table, or a JSON object given as a flag
+        obj = value
+        if isinstance(value, str):
+            try:
+                obj = json.loads(value)
+            except json.JSONDecodeError:
+                raise bad("a JSON object") from None
+        if not isinstance(obj, dict):
+            raise bad("a JSON object")
+        try:
+            json.dumps(obj, allow_nan=False)
+        except (TypeError, ValueError):
+            raise bad("plain JSON values (strings, numbers, booleans, lists, tables)") from None
+        return obj
     if kind is Path:
         if not isinstance(value, (str, Path)) or not str(value):
             raise bad("a path")
@@ -176,7 +205,7 @@ def make_config(flags: Mapping[str, Any], run_file: Path | None = None) -> EvalC
             raise InputError(
                 run_file, None, f"{label} is required (a flag, or {key!r} in a --config run file)"
             )
-    sections: dict[str, dict[str, Any]] = {"": {}, "sampling": {}, "vllm": {}, "openai": {}}
+    sections: dict[str, dict[str, Any]] = {"": {}, "sampling": {}, "vllm": {}, "openai": {}, "chat": {}}
     for key, value in values.items():
         section, name, _ = _KEYS[key]
         sections[section][name] = value
@@ -185,6 +214,7 @@ def make_config(flags: Mapping[str, Any], run_file: Path | None = None) -> EvalC
         sampling=Sampling(**sections["sampling"]),
         vllm=VllmOptions(**sections["vllm"]),
         openai=OpenAIOptions(**sections["openai"]),
+        chat=ChatOptions(**sections["chat"]),
     )
     validate(config)
     return config

@@ -75,6 +75,8 @@ def generation_settings(config: EvalConfig, items: Sequence[EvalItem]) -> dict[s
         "dataset_sha256": fingerprint(items),
         "model_files_sha256": files_sha,
         "chat_template_sha256": template_sha,
+        "system_prompt": config.chat.system_prompt,
+        "chat_template_kwargs": config.chat.chat_template_kwargs,
         "dtype": config.vllm.dtype if local else None,
         "max_model_len": config.vllm.max_model_len if local else None,
     }

@@ -14,7 +14,7 @@ from curation.backends import GenRequest
 from curation.backends.openai_backend import OpenAIBackend
 from curation.cli import app
 from curation.errors import InputError
-from curation.eval_config import OpenAIOptions, Sampling
+from curation.eval_config import ChatOptions, OpenAIOptions, Sampling
 
 from .eval_support import FakeOpenAI, Reply, reference_slice
 
@@ -62,6 +62,25 @@ def test_requests_carry_the_sampling_settings_one_sample_each():
     assert bodies[0]["messages"] == [{"role": "user", "content": "prompt 0"}]
     assert sorted((g.key, g.sample) for g in got) == [(f"f.jsonl:{i}", s) for i in (1, 2) for s in (0, 1, 2)]
     assert {(g.finish_reason, g.completion_tokens) for g in got} == {("stop", 7)}
+
+
+def test_a_system_prompt_and_chat_template_arguments_are_sent_when_set():
+    chat = ChatOptions("You are careful.", {"enable_thinking": True})
+    with FakeOpenAI() as server:
+        b = OpenAIBackend(
+            "served-model", OpenAIOptions(base_urls=(server.base_url,)), sleep=Sleeps(), chat=chat
+        )
+        got, report = run(b, requests(1))
+        plain, _ = run(backend([server.base_url]), requests(1))
+    assert not report.failures and len(got) == len(plain) == 1
+    with_chat, without = server.requests
+    assert with_chat["messages"] == [
+        {"role": "system", "content": "You are careful."},
+        {"role": "user", "content": "prompt 0"},
+    ]
+    assert with_chat["chat_template_kwargs"] == {"enable_thinking": True}
+    assert without["messages"] == [{"role": "user", "content": "prompt 0"}]
+    assert "chat_template_kwargs" not in without  # never sent to servers that may not know it
 
 
 def test_429_and_5xx_are_retried_with_growing_backoff_and_retry_after():

@@ -14,10 +14,10 @@ import pytest
 from typer.testing import CliRunner
 
 from constraints import make_instance
-from curation.backends import BackendReport, Failure, GenRequest, prompt_seed
+from curation.backends import BackendReport, Failure, GenRequest, chat_messages, prompt_seed
 from curation.cli import app
 from curation.errors import InputError
-from curation.eval_config import Sampling, make_config
+from curation.eval_config import ChatOptions, Sampling, make_config
 from curation.eval_data import load_dataset, prompts_of
 from curation.eval_run import EvalIncomplete, plan_requests, run_eval
 from curation.eval_score import SampleLength, length_bins, score_eval, summary_of
@@ -118,6 +118,27 @@ def test_run_file_sets_everything_and_flags_win(tmp_path):
     assert c.vllm.tensor_parallel_size == 2
 
 
+def test_chat_options_from_a_run_file_or_flags(tmp_path):
+    assert config(tmp_path, tmp_path).chat == ChatOptions(None, None)  # MathIF: the prompt alone
+    run = tmp_path / "run.toml"
+    run.write_text(
+        'system-prompt = "You are careful."\n[chat_template_kwargs]\nenable_thinking = true\n',
+        encoding="utf-8",
+    )
+    c = make_config({"dataset": tmp_path, "model": "m", "out": tmp_path}, run)
+    assert c.chat == ChatOptions("You are careful.", {"enable_thinking": True})
+    c = make_config(
+        {"dataset": tmp_path, "model": "m", "out": tmp_path, "chat_template_kwargs": '{"thinking": false}'},
+        run,
+    )
+    assert c.chat.chat_template_kwargs == {"thinking": False}  # the flag wins, parsed as JSON
+    assert chat_messages("P", c.chat) == [
+        {"role": "system", "content": "You are careful."},
+        {"role": "user", "content": "P"},
+    ]
+    assert chat_messages("P", ChatOptions()) == [{"role": "user", "content": "P"}]
+
+
 @pytest.mark.parametrize(
     "text, problem",
     [
@@ -125,6 +146,8 @@ def test_run_file_sets_everything_and_flags_win(tmp_path):
         ('api_key = "sk-123"', "environment only"),
         ('samples = "two"', "samples: expected an integer"),
         ("temperature = [", "malformed TOML"),
+        ('chat_template_kwargs = "yes"', "chat_template_kwargs: expected a JSON object"),
+        ("chat_template_kwargs = {when = 1979-05-27}", "plain JSON values"),
     ],
 )
 def test_bad_run_files_name_the_file_and_key(tmp_path, text, problem):
@@ -144,6 +167,11 @@ def test_bad_run_files_name_the_file_and_key(tmp_path, text, problem):
         ({"trace_scope": "all"}, "--trace-scope"),
         ({"base_url": ["127.0.0.1:8000"]}, "--base-url"),
         ({"model": None}, "--model is required"),
+        (
+            {"chat_template_kwargs": "{enable_thinking: true}"},
+            "--chat-template-kwargs: expected a JSON object",
+        ),
+        ({"chat_template_kwargs": "[1, 2]"}, "--chat-template-kwargs: expected a JSON object"),
     ],
 )
 def test_bad_flags_are_refused(tmp_path, flags, problem):
@@ -342,6 +370,8 @@ def test_failed_samples_leave_the_run_incomplete_and_are_retried_next_time(tmp_p
         ({"seed": 1}, "seed"),
         ({"model": "other"}, "model"),
         ({"limit": 1}, "dataset_sha256"),
+        ({"system_prompt": "Be brief."}, "system_prompt"),
+        ({"chat_template_kwargs": '{"enable_thinking": false}'}, "chat_template_kwargs"),
     ],
 )
 def test_settings_that_change_generations_are_refused(tmp_path, change, field):
@@ -483,3 +513,65 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path):
         assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and problem in lines[0] and "Traceback" not in proc.stderr, (args, proc.stderr)
+
+
+# the vllm backend's hand-over to the engine (the real engine runs in test_eval_vllm.py) -------
+
+
+class FakeEngine:
+    """Just enough of ``vllm.LLM`` for ``run_requests``: records what it is handed."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.llm_engine = self
+        self._pending: list[str] = []
+
+    def enqueue_chat(self, messages, params, use_tqdm, chat_template_kwargs):
+        self.calls.append({"messages": messages, "kwargs": chat_template_kwargs, "n": params[0].n})
+        rid = str(len(self.calls) - 1)
+        self._pending.append(rid)
+        return [f"{rid}-0a1b2c3d"]
+
+    def has_unfinished_requests(self) -> bool:
+        return bool(self._pending)
+
+    def step(self):
+        from types import SimpleNamespace
+
+        rid = self._pending.pop(0)
+        n = self.calls[int(rid)]["n"]
+        outputs = [
+            SimpleNamespace(index=i, text=f"out {rid}.{i}", finish_reason="stop", token_ids=[1, 2])
+            for i in range(n)
+        ]
+        return [SimpleNamespace(request_id=rid, finished=True, outputs=outputs)]
+
+
+def test_vllm_requests_carry_the_chat_options_to_the_engine():
+    pytest.importorskip("vllm")
+    from curation.backends.vllm_backend import run_requests
+
+    reqs = [
+        GenRequest("f.jsonl:1", "constraints", "P1", (0, 1), 7),
+        GenRequest("f.jsonl:2", "plain", "P2", (0,), 9),
+    ]
+    engine, got = FakeEngine(), []
+    chat = ChatOptions("You are careful.", {"enable_thinking": True})
+    report = run_requests(engine, reqs, Sampling(samples=2), got.append, chat)
+    assert not report.failures
+    assert [c["messages"] for c in engine.calls] == [
+        [[{"role": "system", "content": "You are careful."}, {"role": "user", "content": "P1"}]],
+        [[{"role": "system", "content": "You are careful."}, {"role": "user", "content": "P2"}]],
+    ]
+    assert [c["kwargs"] for c in engine.calls] == [{"enable_thinking": True}] * 2
+    assert [(g.key, g.sample, g.output) for g in got] == [
+        ("f.jsonl:1", 0, "out 0.0"),
+        ("f.jsonl:1", 1, "out 0.1"),
+        ("f.jsonl:2", 0, "out 1.0"),
+    ]
+    plain = FakeEngine()
+    run_requests(plain, reqs[:1], Sampling(samples=2), lambda g: None)
+    assert (
+        plain.calls[0]["messages"] == [[{"role": "user", "content": "P1"}]]
+        and plain.calls[0]["kwargs"] is None
+    )

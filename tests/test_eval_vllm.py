@@ -149,3 +149,19 @@ def test_vllm_run_killed_half_way_resumes_without_loss_or_repeats(tmp_path, tiny
     gens = lines(path)
     ids = [(g["key"], g["run"], g["sample"]) for g in gens]
     assert len(ids) == len(set(ids)) == 32  # nothing generated twice, nothing missing
+
+
+def test_vllm_takes_a_system_prompt_and_chat_template_arguments(tmp_path, tiny_model):
+    data = reference_slice(tmp_path / "d", per_file=1)
+    out = tmp_path / "run"
+    chat = ["--system-prompt", "You are careful.", "--chat-template-kwargs", '{"enable_thinking": true}']
+    args = eval_args(data, tiny_model, out, "--max-tokens", "8", "--no-constraint-run", *chat)
+    first = run(args)
+    assert first.returncode == 0, first.stderr[-3000:]
+    made = len(lines(out / "generations.jsonl"))
+    assert made >= 2 and counts(first.stdout) == (made, 0)
+    recorded = json.loads((out / "run.json").read_text(encoding="utf-8"))["generation"]
+    assert recorded["system_prompt"] == "You are careful."
+    assert recorded["chat_template_kwargs"] == {"enable_thinking": True}
+    without = run(args[: -len(chat)], timeout=120)  # the same folder without them: refused
+    assert without.returncode == 2 and "chat_template_kwargs = {\"enable_thinking\": true}" in without.stderr

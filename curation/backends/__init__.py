@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ..eval_config import EvalConfig, Sampling
+from ..eval_config import ChatOptions, EvalConfig, Sampling
 from ..eval_store import Generation
 
 Emit = Callable[[Generation], None]
@@ -50,6 +50,13 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
+def chat_messages(prompt: str, chat: ChatOptions) -> list[dict[str, str]]:
+    """The conversation sent for one prompt: the prompt as the user's message, after the
+    system prompt if one is set (MathIF sends none)."""
+    system = [{"role": "system", "content": chat.system_prompt}] if chat.system_prompt else []
+    return [*system, {"role": "user", "content": prompt}]
+
+
 def prompt_seed(base: int, key: str, run: str) -> int:
     """The seed of sample 0 of one prompt: fixed by the run's seed, the item and the run,
     whatever else is in the batch (a resumed run asks for the same seeds)."""
@@ -61,7 +68,7 @@ def make_backend(config: EvalConfig) -> Backend:
     if config.backend == "vllm":
         from .vllm_backend import VllmBackend
 
-        return VllmBackend(config.model, config.vllm)
+        return VllmBackend(config.model, config.vllm, config.chat)
     from .openai_backend import OpenAIBackend
 
-    return OpenAIBackend(config.model, config.openai)
+    return OpenAIBackend(config.model, config.openai, chat=config.chat)

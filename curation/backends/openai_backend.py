@@ -7,6 +7,8 @@ jitter (``Retry-After`` honoured, capped); 401/403/404 stop the run at once
 (a wrong key or model name would fail every request); any other refusal
 marks that sample failed and the run goes on.  The API key is read from the
 environment variable named by ``api_key_env`` and is never written anywhere.
+A system prompt, if set, comes before the prompt; chat-template arguments go in
+the request body as ``chat_template_kwargs`` (vLLM's and SGLang's extension).
 A server that returns the reasoning apart from the answer
 (``reasoning_content``/``reasoning``) gets it put back as ``<think>...</think>``.
 """
@@ -21,9 +23,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from ..errors import InputError
-from ..eval_config import OpenAIOptions, Sampling
+from ..eval_config import NO_CHAT_OPTIONS, ChatOptions, OpenAIOptions, Sampling
 from ..eval_store import Generation
-from . import BackendReport, Emit, Failure, GenRequest
+from . import BackendReport, Emit, Failure, GenRequest, chat_messages
 
 FATAL = (401, 403, 404)
 RETRY = (408, 409, 425, 429)
@@ -69,14 +71,23 @@ class OpenAIBackend:
         model: str,
         options: OpenAIOptions,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        *,
+        chat: ChatOptions = NO_CHAT_OPTIONS,
     ):
         self.model = model
         self.options = options
+        self.chat = chat
         self._sleep = sleep
         self.attempts = 0  # every HTTP request sent, retries included (for tests and logs)
 
     def close(self) -> None:
         pass
+
+    @property
+    def _extra(self) -> dict[str, Any]:
+        """vLLM's (and SGLang's) extension for template arguments, sent only when set."""
+        kwargs = self.chat.chat_template_kwargs
+        return {"extra_body": {"chat_template_kwargs": kwargs}} if kwargs else {}
 
     def delay(self, attempt: int, exc: Exception | None = None) -> float:
         o = self.options
@@ -150,12 +161,13 @@ class OpenAIBackend:
             try:
                 response = await client.chat.completions.create(
                     model=self.model,
-                    messages=[{"role": "user", "content": request.prompt}],
+                    messages=chat_messages(request.prompt, self.chat),
                     temperature=sampling.temperature,
                     top_p=sampling.top_p,
                     max_tokens=sampling.max_tokens,
                     seed=request.seed,
                     n=1,
+                    **self._extra,
                 )
             except openai.APIStatusError as exc:
                 status = exc.status_code

@@ -21,9 +21,9 @@ from dataclasses import asdict
 from typing import Any
 
 from ..errors import InputError
-from ..eval_config import Sampling, VllmOptions
+from ..eval_config import NO_CHAT_OPTIONS, ChatOptions, Sampling, VllmOptions
 from ..eval_store import Generation
-from . import BackendReport, Emit, Failure, GenRequest
+from . import BackendReport, Emit, Failure, GenRequest, chat_messages
 
 
 def engine_kwargs(model: str, options: VllmOptions) -> dict[str, Any]:
@@ -83,14 +83,24 @@ def stop_engine(llm: Any) -> None:
         core.shutdown()
 
 
-def run_requests(llm: Any, requests: Sequence[GenRequest], sampling: Sampling, emit: Emit) -> BackendReport:
+def run_requests(
+    llm: Any,
+    requests: Sequence[GenRequest],
+    sampling: Sampling,
+    emit: Emit,
+    chat: ChatOptions = NO_CHAT_OPTIONS,
+) -> BackendReport:
     """Hand every request to the engine, then step it and emit each request as it finishes."""
     report = BackendReport()
     by_id: dict[str, GenRequest] = {}
     for request in requests:
-        messages = [{"role": "user", "content": request.prompt}]
         try:
-            (rid,) = llm.enqueue_chat([messages], [sampling_params(sampling, request)], use_tqdm=False)
+            (rid,) = llm.enqueue_chat(
+                [chat_messages(request.prompt, chat)],
+                [sampling_params(sampling, request)],
+                use_tqdm=False,
+                chat_template_kwargs=chat.chat_template_kwargs,
+            )
         except ValueError as exc:  # e.g. a prompt longer than the model's context
             report.failures.append(Failure(request, str(exc).splitlines()[0] if str(exc) else repr(exc)))
             continue
@@ -120,19 +130,20 @@ def run_requests(llm: Any, requests: Sequence[GenRequest], sampling: Sampling, e
 
 
 class VllmBackend:
-    def __init__(self, model: str, options: VllmOptions):
+    def __init__(self, model: str, options: VllmOptions, chat: ChatOptions = NO_CHAT_OPTIONS):
         self.model = model
         self.options = options
+        self.chat = chat
         self._llm: Any = None
 
     def generate(self, requests: Sequence[GenRequest], sampling: Sampling, emit: Emit) -> BackendReport:
         if not requests:
             return BackendReport()
         if self.options.data_parallel_size > 1:
-            return _generate_data_parallel(self.model, self.options, requests, sampling, emit)
+            return _generate_data_parallel(self.model, self.options, requests, sampling, emit, self.chat)
         if self._llm is None:
             self._llm = start_engine(self.model, self.options)
-        return run_requests(self._llm, requests, sampling, emit)
+        return run_requests(self._llm, requests, sampling, emit, self.chat)
 
     def close(self) -> None:
         if self._llm is not None:
@@ -157,6 +168,7 @@ def _rank_main(
     options: dict[str, Any],
     requests: list[GenRequest],
     sampling: dict[str, Any],
+    chat: dict[str, Any],
     results: Any,
 ) -> None:
     os.environ.update(
@@ -176,7 +188,7 @@ def _rank_main(
             run_requests(llm, requests, samp, lambda g: None)
             report = BackendReport()
         else:
-            report = run_requests(llm, requests, samp, lambda g: results.put(("gen", g)))
+            report = run_requests(llm, requests, samp, lambda g: results.put(("gen", g)), ChatOptions(**chat))
         results.put(("done", [(f.request, f.error) for f in report.failures]))
     except BaseException as exc:  # reported to the parent, which decides
         results.put(("error", f"rank {rank}: {type(exc).__name__}: {exc}"))
@@ -185,7 +197,12 @@ def _rank_main(
 
 
 def _generate_data_parallel(
-    model: str, options: VllmOptions, requests: Sequence[GenRequest], sampling: Sampling, emit: Emit
+    model: str,
+    options: VllmOptions,
+    requests: Sequence[GenRequest],
+    sampling: Sampling,
+    emit: Emit,
+    chat: ChatOptions,
 ) -> BackendReport:
     import multiprocessing
 
@@ -204,6 +221,7 @@ def _generate_data_parallel(
                 asdict(options),
                 list(requests[rank::size]),
                 asdict(sampling),
+                asdict(chat),
                 results,
             ),
         )
