@@ -164,4 +164,4 @@ def test_vllm_takes_a_system_prompt_and_chat_template_arguments(tmp_path, tiny_m
     assert recorded["system_prompt"] == "You are careful."
     assert recorded["chat_template_kwargs"] == {"enable_thinking": True}
     without = run(args[: -len(chat)], timeout=120)  # the same folder without them: refused
-    assert without.returncode == 2 and "chat_template_kwargs = {\"enable_thinking\": true}" in without.stderr
+    assert without.returncode == 2 and 'chat_template_kwargs = {"enable_thinking": true}' in without.stderr
