@@ -249,7 +249,7 @@ def is_gradable(answer: str) -> bool:
     """Whether the gold ``answer`` is machine-gradable:
 
     - the LaTeX parser reads it (or it is one plain number): a gold the parser cannot read,
-      such as ``np.arcsin(10/13)`` or ``m_{\\max }=n^{2}-n-1`` in prose, is not graded by the
+      such as ``np.arcsin(10/13)`` or ``$m_{\\max }=n^{2}-n-1$``, is not graded by the
       stray number :func:`parse_gold` would fall back to;
     - responses that give it verbatim as asked (:data:`GOLD_ROUND_TRIPS`, ``\\boxed{answer}``
       alone and inside a sentence) grade as correct against it; this catches golds read as
