@@ -15,6 +15,8 @@ class InputError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
+        if self.path is None and self.line is None:  # a flag or an argument, not a file
+            return self.problem
         where = self.path or "<input>"
         if self.line is not None:
             where = f"{where}:{self.line}"

@@ -575,3 +575,9 @@ def test_vllm_requests_carry_the_chat_options_to_the_engine():
         plain.calls[0]["messages"] == [[{"role": "user", "content": "P1"}]]
         and plain.calls[0]["kwargs"] is None
     )
+
+
+def test_an_error_names_its_file_and_line_and_a_flag_error_stands_alone():
+    assert str(InputError("data.jsonl", 3, "malformed JSON")) == "data.jsonl:3: malformed JSON"
+    assert str(InputError("run.toml", None, "no such run file")) == "run.toml: no such run file"
+    assert str(InputError(None, None, "--top-p: must be in (0, 1]")) == "--top-p: must be in (0, 1]"

@@ -59,7 +59,7 @@ def test_show_unknown_id_is_one_line_and_exit_2():
     )
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
-        "error: <input>: unknown constraint id 'keywords:nope' (see `mathif constraints list`)"
+        "error: unknown constraint id 'keywords:nope' (see `mathif constraints list`)"
     ]
     assert "Traceback" not in proc.stderr
 
