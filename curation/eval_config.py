@@ -159,7 +159,7 @@ def _coerce(where: Path | None, key: str, kind: Any, value: Any) -> Any:
             json.dumps(obj, allow_nan=False)
         except (TypeError, ValueError):
             raise bad("plain JSON values (strings, numbers, booleans, lists, tables)") from None
-        return obj
+        return obj or None  # an empty table is no arguments
     if kind is Path:
         if not isinstance(value, (str, Path)) or not str(value):
             raise bad("a path")

@@ -137,6 +137,8 @@ def test_chat_options_from_a_run_file_or_flags(tmp_path):
         {"role": "user", "content": "P"},
     ]
     assert chat_messages("P", ChatOptions()) == [{"role": "user", "content": "P"}]
+    empty = make_config({"dataset": tmp_path, "model": "m", "out": tmp_path, "chat_template_kwargs": "{}"})
+    assert empty.chat == ChatOptions()  # no arguments: the same settings as none given
 
 
 @pytest.mark.parametrize(
