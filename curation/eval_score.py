@@ -20,7 +20,7 @@ from typing import Any
 
 from .eval_data import EvalItem
 from .eval_store import Generation, GenKey
-from .scoring import ItemScore, score_item, summarize
+from .scoring import ItemScore, score_block, score_item, summarize
 
 LENGTH_BINS = 6
 
@@ -98,27 +98,16 @@ def _mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
-def _block(scores: Sequence[ItemScore]) -> dict[str, Any]:
-    return {
-        "items": len(scores),
-        "hacc": _mean([s.hard for s in scores]),
-        "sacc": _mean([s.soft for s in scores]),
-        "correctness": _mean([s.correct for s in scores]),
-    }
-
-
-def by_constraint_type(scores: Sequence[ItemScore]) -> dict[str, dict[str, Any]]:
-    """Per constraint type: how often it is followed, and HAcc/SAcc of the items that have it."""
+def by_constraint_type(
+    scores: Sequence[ItemScore], follow: Mapping[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Per constraint type: how often it is followed (``follow``, summarize's ``by_constraint``
+    for the same scores) and HAcc/SAcc/correctness of the items that have it."""
     groups: dict[str, dict[int, ItemScore]] = defaultdict(dict)
-    followed: dict[str, list[float]] = defaultdict(list)
     for pos, s in enumerate(scores):
-        for i, cid in enumerate(s.item.constraint_ids):
+        for cid in s.item.constraint_ids:
             groups[cid][pos] = s
-            followed[cid].append(_mean([float(x.follow[i]) for x in s.samples]))
-    return {
-        cid: {"n": len(followed[cid]), "follow": _mean(followed[cid])} | _block(list(groups[cid].values()))
-        for cid in sorted(groups)
-    }
+    return {cid: follow[cid] | score_block(list(groups[cid].values())) for cid in sorted(groups)}
 
 
 def length_bins(lengths: Sequence[SampleLength], bins: int = LENGTH_BINS) -> list[dict[str, Any]]:
@@ -196,7 +185,7 @@ def summary_of(scores: EvalScores) -> dict[str, Any]:
             "sacc_unasked": plain["sacc"],
             "by_constraint_unasked": plain["by_constraint"],
         }
-    out["by_constraint"] = by_constraint_type(scores.constraints)
+    out["by_constraint"] = by_constraint_type(scores.constraints, main["by_constraint"])
     out["by_source"] = by_source
     out["by_num_constraints"] = by_tier
     out["length_unit"] = scores.length_unit

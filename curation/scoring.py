@@ -179,7 +179,8 @@ def score_item(
     return ItemScore(index, item, samples, scope_override)
 
 
-def _block(scores: Sequence[ItemScore]) -> dict[str, Any]:
+def score_block(scores: Sequence[ItemScore]) -> dict[str, Any]:
+    """Items, HAcc, SAcc and correctness of a group of scored items (0.0 when empty)."""
     n = len(scores)
     return {
         "items": n,
@@ -202,12 +203,12 @@ def summarize(scores: Sequence[ItemScore]) -> dict[str, Any]:
             share = sum(x.follow[i] for x in s.samples) / len(s.samples)
             followed[cid].append(share)
             by_scope[scope].append(share)
-    out = _block(scores)
+    out = score_block(scores)
     out["samples"] = sum(len(s.samples) for s in scores)
     out["by_constraint"] = {
         cid: {"n": len(v), "follow": sum(v) / len(v)} for cid, v in sorted(followed.items())
     }
-    out["by_source"] = {k: _block(v) for k, v in sorted(by_source.items())}
-    out["by_num_constraints"] = {k: _block(v) for k, v in sorted(by_tier.items())}
+    out["by_source"] = {k: score_block(v) for k, v in sorted(by_source.items())}
+    out["by_num_constraints"] = {k: score_block(v) for k, v in sorted(by_tier.items())}
     out["by_scope"] = {k: {"n": len(v), "follow": sum(v) / len(v)} for k, v in sorted(by_scope.items())}
     return out
