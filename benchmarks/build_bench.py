@@ -24,9 +24,9 @@ V1 = ROOT / "release" / "v1.0.0" / "recipe.toml"
 
 def full_recipe_text() -> str:
     """Every gradable problem of every source, at every tier, each source its own split."""
-    from curation.raw_pull import RawPaths
-    from curation.raw_store import load_problems
-    from curation.sources import load_registry
+    from curation.raw.cache import load_problems
+    from curation.raw.pull import RawPaths
+    from curation.raw.sources import load_registry
 
     problems = load_problems()
     parts = [
@@ -49,9 +49,9 @@ def full_recipe_text() -> str:
 
 def run_one(recipe: str, out: str) -> dict:
     """In a child process: build and report seconds and items."""
-    from curation.build import build
-    from curation.raw_store import load_problems, lock_sha256, source_labels
-    from curation.recipe import load_recipe
+    from curation.dataset.build import build
+    from curation.dataset.recipe import load_recipe
+    from curation.raw.cache import load_problems, lock_sha256, source_labels
 
     t0 = time.perf_counter()
     rec = load_recipe(recipe)

@@ -27,10 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from curation.backends import GenRequest  # noqa: E402
-from curation.backends.openai_backend import OpenAIBackend  # noqa: E402
-from curation.eval_config import OpenAIOptions, Sampling  # noqa: E402
-from curation.eval_data import load_dataset  # noqa: E402
+from curation.evaluation.backends import GenRequest  # noqa: E402
+from curation.evaluation.backends.openai_backend import OpenAIBackend  # noqa: E402
+from curation.evaluation.config import OpenAIOptions, Sampling  # noqa: E402
+from curation.evaluation.data import load_dataset  # noqa: E402
 from tests.eval_support import FakeOpenAI, Reply  # noqa: E402
 from tests.tiny_model import build_tiny_model  # noqa: E402
 from tests.vllm_env import VLLM_ENV, ApiServer  # noqa: E402

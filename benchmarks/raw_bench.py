@@ -2,7 +2,7 @@
 
     python benchmarks/raw_bench.py [--mirror DIR] [--repeat N] [--threshold T]
 
-* pull      -- ``curation.raw_pull.pull`` of all registry sources from the mirror (read,
+* pull      -- ``curation.raw.pull.pull`` of all registry sources from the mirror (read,
                normalise, math-verify every distinct gold answer, write cache and lock), into a
                temporary MATHIF home, so the project's own cache and lock are not touched;
 * near-dups -- ``find_near_duplicates`` over all cached problems (rapidfuzz ``cdist``),
@@ -33,13 +33,13 @@ sys.path.insert(0, str(ROOT))
 
 from rapidfuzz import fuzz  # noqa: E402
 
-from curation.near_dups import (  # noqa: E402
+from curation.raw.near_dups import (  # noqa: E402
     DEFAULT_DUP_THRESHOLD,
     find_near_duplicates,
     match_key,
     match_questions,
 )
-from curation.raw_pull import RawPaths, load_problems, pull  # noqa: E402
+from curation.raw.pull import RawPaths, load_problems, pull  # noqa: E402
 
 DEFAULT_MIRROR = os.environ.get("MATHIF_RAW_MIRROR") or str(ROOT.parent / "shared" / "raw")
 REFERENCE = ROOT.parent / "shared" / "reference" / "mathif-v1"

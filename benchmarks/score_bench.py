@@ -50,9 +50,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from curation.items import Item, item_from_dict, read_items
-from curation.response import split_response
-from curation.scoring import score_item, summarize
+from curation.core.items import Item, item_from_dict, read_items
+from curation.scoring.score import score_item, summarize
+from curation.scoring.split import split_response
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_REFERENCE = ROOT.parent / "shared" / "reference" / "mathif-v1"
@@ -277,9 +277,9 @@ def naive_baseline(lines: dict[int, str]) -> Callable[[Sequence[tuple[Item, str]
 
 def child_run_score(data: str, gens: str, out: str) -> None:
     """Hidden entry point: time one run_score, print a JSON line with time and RSS."""
-    from curation.jsonl import read_jsonl
-    from curation.score_run import run_score
-    from curation.scoring import outputs_of
+    from curation.core.jsonio import read_jsonl
+    from curation.scoring.run import run_score
+    from curation.scoring.score import outputs_of
 
     # warm-up on the first 10 responses, as for the in-process phases (ANTLR builds its
     # DFA lazily, so the first few math-verify parses of a process are much slower)

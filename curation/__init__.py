@@ -1,8 +1,10 @@
-"""The mathif pipeline: raw sources, sampling, composition, verification, evaluation, release."""
+"""The mathif pipeline, one subpackage per stage.
 
-from importlib.metadata import PackageNotFoundError, version
+``core`` (records, errors, I/O) <- ``scoring`` <- ``raw`` <- ``dataset`` <- ``release``;
+``evaluation`` builds on ``core`` and ``scoring``; ``cli`` wires them into the ``mathif``
+command.  README.md's Layout section lists what each may import; a test enforces it.
+"""
 
-try:
-    __version__ = version("mathif")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0"
+from curation.core.version import __version__
+
+__all__ = ["__version__"]

@@ -17,8 +17,8 @@ import sys
 
 def main() -> None:
     after = int(sys.argv[1])
-    from curation import eval_store
     from curation.cli import app
+    from curation.evaluation import store as eval_store
 
     append = eval_store.RunFolder.append
     saved = 0

@@ -10,12 +10,12 @@ import pytest
 from constraints import default_registry
 from constraints.conflicts import instance_conflicts
 from constraints.joint import joint_witness
-from curation.build import build, build_splits
-from curation.errors import InputError
-from curation.items import read_items
-from curation.problems import Problem
-from curation.recipe import load_recipe
-from curation.verify import verify_file
+from curation.core.errors import InputError
+from curation.core.items import read_items
+from curation.core.problems import Problem
+from curation.dataset.build import build, build_splits
+from curation.dataset.recipe import load_recipe
+from curation.dataset.verify import verify_file
 
 WORDS = "apple river stone cloud lamp tiger violin garden pencil rocket mirror candle ocean forest".split()
 
@@ -80,7 +80,7 @@ def test_items_are_proven_and_conflict_free(recipe):
             assert row["problem_id"] not in seen  # no problem twice in a version
             seen.add(row["problem_id"])
             assert row["problem_id"] != "toy_a/bad"
-            from curation.items import item_from_dict
+            from curation.core.items import item_from_dict
 
             item = item_from_dict(row)
             assert not instance_conflicts(item.constraints)
@@ -126,7 +126,7 @@ def test_built_files_verify_clean_and_read_as_items(recipe, tmp_path):
 def test_parquet_matches_jsonl(recipe, tmp_path):
     import pyarrow.parquet as pq
 
-    from curation.publish_parquet import decode_record
+    from curation.core.parquet import decode_record
 
     build(recipe, tmp_path, toy_problems(), "0" * 64)
     for f in sorted(tmp_path.glob("*.jsonl")):

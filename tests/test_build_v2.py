@@ -10,12 +10,12 @@ import pytest
 
 from constraints.base import SCOPES
 from constraints.registry import SHIPPED_IDS
-from curation.build import build, manifest_text
-from curation.diff import diff_versions
-from curation.raw_pull import RawPaths, pull
-from curation.raw_store import load_problems, lock_sha256, source_labels
-from curation.recipe import load_recipe
-from curation.verify import verify_file
+from curation.dataset.build import build, manifest_text
+from curation.dataset.diff import diff_versions
+from curation.dataset.recipe import load_recipe
+from curation.dataset.verify import verify_file
+from curation.raw.cache import load_problems, lock_sha256, source_labels
+from curation.raw.pull import RawPaths, pull
 
 from .conftest import RAW
 

@@ -7,7 +7,7 @@ import pytest
 from constraints import default_registry, make_instance
 from constraints.conflicts import instance_conflicts, pair_conflicts
 from constraints.registry import MATHIF_CONFLICTS
-from curation.items import item_from_dict
+from curation.core.items import item_from_dict
 
 
 def test_type_table_is_symmetric_and_contains_mathif():

@@ -10,11 +10,11 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from curation.backends import GenRequest
-from curation.backends.openai_backend import OpenAIBackend
 from curation.cli import app
-from curation.errors import InputError
-from curation.eval_config import ChatOptions, OpenAIOptions, Sampling
+from curation.core.errors import InputError
+from curation.evaluation.backends import GenRequest
+from curation.evaluation.backends.openai_backend import OpenAIBackend
+from curation.evaluation.config import ChatOptions, OpenAIOptions, Sampling
 
 from .eval_support import FakeOpenAI, Reply, reference_slice
 

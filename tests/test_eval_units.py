@@ -14,16 +14,16 @@ import pytest
 from typer.testing import CliRunner
 
 from constraints import make_instance
-from curation.backends import BackendReport, Failure, GenRequest, chat_messages, prompt_seed
 from curation.cli import app
-from curation.errors import InputError
-from curation.eval_config import ChatOptions, Sampling, make_config
-from curation.eval_data import load_dataset, prompts_of
-from curation.eval_run import EvalIncomplete, plan_requests, run_eval
-from curation.eval_score import SampleLength, length_bins, score_eval, summary_of
-from curation.eval_store import Generation, RunFolder
-from curation.items import item_from_dict
-from curation.recipe import DEFAULT_TEMPLATE, render_prompt
+from curation.core.errors import InputError
+from curation.core.items import item_from_dict
+from curation.core.prompts import DEFAULT_TEMPLATE, render_prompt
+from curation.evaluation.backends import BackendReport, Failure, GenRequest, chat_messages, prompt_seed
+from curation.evaluation.config import ChatOptions, Sampling, make_config
+from curation.evaluation.data import load_dataset, prompts_of
+from curation.evaluation.run import EvalIncomplete, plan_requests, run_eval
+from curation.evaluation.score import SampleLength, length_bins, score_eval, summary_of
+from curation.evaluation.store import Generation, RunFolder
 
 from .eval_support import reference_slice
 
@@ -551,7 +551,7 @@ class FakeEngine:
 
 def test_vllm_requests_carry_the_chat_options_to_the_engine():
     pytest.importorskip("vllm")
-    from curation.backends.vllm_backend import run_requests
+    from curation.evaluation.backends.vllm_backend import run_requests
 
     reqs = [
         GenRequest("f.jsonl:1", "constraints", "P1", (0, 1), 7),

@@ -1,4 +1,4 @@
-"""Tests for curation.grading (math-verify grading without evaluating untrusted text)."""
+"""Tests for curation.scoring.grading (math-verify grading without evaluating untrusted text)."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ import sympy.parsing.sympy_parser
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from curation import grading
-from curation.grading import GOLD_ROUND_TRIPS, grade, is_gradable, parse_answer, parse_gold
+from curation.scoring import grading
+from curation.scoring.grading import GOLD_ROUND_TRIPS, grade, is_gradable, parse_answer, parse_gold
 
 # `sympy.core.sympify` the attribute is the *function*; we need the module.
 _sympify_module = importlib.import_module("sympy.core.sympify")

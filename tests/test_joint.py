@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from constraints import Context, Instance, default_registry, families, make_instance
 from constraints.conflicts import instance_conflicts
 from constraints.joint import joint_counterexample, joint_witness, meets_all
-from curation.items import item_from_dict
+from curation.core.items import item_from_dict
 
 CTX = Context(question="Natalia sold 48 clips in April and half as many in May. How many clips did she sell?")
 

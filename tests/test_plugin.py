@@ -19,8 +19,8 @@ import pytest
 from constraints import Registry
 from constraints.joint import joint_witness
 from constraints.registry import ENTRY_POINT_GROUP, SHIPPED, _plugin_families
-from curation.items import item_from_dict
-from curation.raw_pull import RawPaths, pull
+from curation.core.items import item_from_dict
+from curation.raw.pull import RawPaths, pull
 
 from .conftest import RAW
 

@@ -21,13 +21,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from curation.build import build, manifest_text
 from curation.cli import app
-from curation.diff import diff_versions
-from curation.publish_parquet import decode_record
-from curation.raw_pull import RawPaths, pull
-from curation.raw_store import load_problems, lock_sha256, source_labels
-from curation.recipe import load_recipe
+from curation.core.parquet import decode_record
+from curation.dataset.build import build, manifest_text
+from curation.dataset.diff import diff_versions
+from curation.dataset.recipe import load_recipe
+from curation.raw.cache import load_problems, lock_sha256, source_labels
+from curation.raw.pull import RawPaths, pull
 
 from .conftest import RAW
 from .hub_server import HubServer, running_hub

@@ -9,16 +9,11 @@ from pathlib import Path
 import pytest
 
 from constraints import default_registry
-from curation.errors import InputError
-from curation.publish import (
-    ReleasePaths,
-    ReleaseTree,
-    VersionRef,
-    manifest_differences,
-    previous_version,
-    write_tree,
-)
-from curation.publish_card import (
+from curation.core.errors import InputError
+from curation.core.parquet import decode_record, hub_parquet_bytes, read_split_rows
+from curation.dataset.recipe import load_recipe
+from curation.raw.sources import load_registry
+from curation.release.card import (
     ALL_CONFIG,
     DATA_FILE,
     CardInputs,
@@ -28,10 +23,15 @@ from curation.publish_card import (
     render_card,
     size_category,
 )
-from curation.publish_hub import check_repo_id, resolve_token
-from curation.publish_parquet import decode_record, hub_parquet_bytes, read_split_rows
-from curation.recipe import load_recipe
-from curation.sources import load_registry
+from curation.release.hub import check_repo_id, resolve_token
+from curation.release.tree import (
+    ReleasePaths,
+    ReleaseTree,
+    VersionRef,
+    manifest_differences,
+    previous_version,
+    write_tree,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from curation.cli import app
-from curation.raw_pull import PROJECT_ROOT
+from curation.raw.pull import PROJECT_ROOT
 
 from .conftest import RAW, REFERENCE
 

@@ -16,22 +16,22 @@ from pathlib import Path
 
 import pytest
 
-from curation.errors import InputError
-from curation.near_dups import find_near_duplicates, match_key, match_questions, repair_escapes
-from curation.problems import Problem
-from curation.raw_pull import (
+from curation.core.errors import InputError
+from curation.core.problems import Problem
+from curation.raw.cache import load_problems
+from curation.raw.near_dups import find_near_duplicates, match_key, match_questions, repair_escapes
+from curation.raw.pull import (
     GRADABLE_BAR,
     PROJECT_ROOT,
     RawPaths,
     canonical_jsonl,
     load_hub,
-    load_problems,
     normalise,
     pull,
     read_lock,
     read_mirror,
 )
-from curation.sources import load_registry, parse_registry
+from curation.raw.sources import load_registry, parse_registry
 
 from .conftest import RAW, REFERENCE
 

@@ -1,10 +1,10 @@
-"""The named gold-answer rules (curation.answer_rules), one block per rule, awkward cases included."""
+"""The named gold-answer rules (curation.raw.answer_rules), one block per rule, awkward cases included."""
 
 from __future__ import annotations
 
 import pytest
 
-from curation.answer_rules import (
+from curation.raw.answer_rules import (
     RULES,
     AnswerRuleError,
     after_hashes,

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from curation.errors import InputError
-from curation.recipe import DEFAULT_TEMPLATE, load_recipe, render_prompt
+from curation.core.errors import InputError
+from curation.core.prompts import DEFAULT_TEMPLATE, render_prompt
+from curation.dataset.recipe import load_recipe
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,7 +7,7 @@ from collections import Counter
 
 from constraints import make_instance
 from constraints.registry import MATHIF_IDS
-from curation.items import read_items
+from curation.core.items import read_items
 
 from .conftest import REFERENCE
 

@@ -1,4 +1,4 @@
-"""Tests for curation.response.split_response."""
+"""Tests for curation.scoring.split.split_response."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curation.response import THINK_MODES, SplitResponse, split_response
+from curation.scoring.split import THINK_MODES, SplitResponse, split_response
 
 
 def _mathif_reference(h: str) -> tuple[str, str]:

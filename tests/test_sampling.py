@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
-from curation.problems import Problem
-from curation.sampling import allocate, derive_seed, eligible, stratified_sample
+from curation.core.problems import Problem
+from curation.dataset.sampling import allocate, derive_seed, eligible, stratified_sample
 
 
 def problems(n, levels=(1, 2, 3)):

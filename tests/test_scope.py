@@ -17,13 +17,13 @@ from typer.testing import CliRunner
 from constraints import Instance, make_instance
 from constraints.base import SCOPE_SUFFIX, SCOPES, scoped_description
 from constraints.scope import scoped_conflicts, scoped_type_conflict, scoped_witness
-from curation.build import build_splits
 from curation.cli import app
-from curation.errors import InputError
-from curation.items import item_from_dict
-from curation.recipe import draw_scope, load_recipe
-from curation.scoring import score_item, score_output, summarize
-from curation.verify import verify_object
+from curation.core.errors import InputError
+from curation.core.items import item_from_dict
+from curation.dataset.build import build_splits
+from curation.dataset.recipe import draw_scope, load_recipe
+from curation.dataset.verify import verify_object
+from curation.scoring.score import score_item, score_output, summarize
 
 from .test_build import RECIPE, toy_problems
 
@@ -241,8 +241,8 @@ def test_scopes_in_a_recipe_leave_every_other_draw_alone(tmp_path):
 
 def test_built_items_carry_scopes_in_fields_descriptions_and_prompt(tmp_path):
     recipe = _recipe(tmp_path, "scopes = { answer = 1, reasoning = 1, both = 1 }", "s.toml")
-    from curation.build import build
-    from curation.verify import verify_file
+    from curation.dataset.build import build
+    from curation.dataset.verify import verify_file
 
     built = build(recipe, tmp_path / "out", toy_problems(), "0" * 64, parquet=False)
     seen = set()

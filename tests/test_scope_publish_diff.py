@@ -7,8 +7,8 @@ import json
 
 import pyarrow.parquet as pq
 
-from curation.diff import diff_versions
-from curation.publish_parquet import decode_record, hub_parquet_bytes, read_split_rows
+from curation.core.parquet import decode_record, hub_parquet_bytes, read_split_rows
+from curation.dataset.diff import diff_versions
 
 
 def _row(scope=None):

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from constraints import Context, families, make_instance
 from curation.cli import app
-from curation.response import THINK_MODES
+from curation.scoring.split import THINK_MODES
 
 from .conftest import REFERENCE
 

@@ -7,9 +7,9 @@ import json
 from typer.testing import CliRunner
 
 from constraints import make_instance
-from curation.build import build
 from curation.cli import app
-from curation.recipe import load_recipe
+from curation.dataset.build import build
+from curation.dataset.recipe import load_recipe
 
 from .conftest import REFERENCE
 from .test_build import RECIPE, toy_problems

@@ -1,0 +1,284 @@
+"""``mathif eval`` and ``mathif compare``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from curation.cli.console import console, note, progress_bar
+from curation.cli.score import print_summary
+
+_VLLM = "vLLM backend"
+_OPENAI = "openai backend"
+_SAMPLING = "Sampling (MathIF's defaults)"
+
+
+def eval_cmd(
+    dataset: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A built version folder, one split file, or MathIF's published files (a folder or a file)."
+        ),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", help="A model folder or Hub name (vllm), or the served model name (openai)."),
+    ] = None,
+    backend: Annotated[
+        str | None,
+        typer.Option(
+            "--backend",
+            help="vllm (offline engine) or openai (any OpenAI-compatible server). [default: vllm]",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Run folder: generations.jsonl, run.json, summary.json, items.jsonl, report.md, plots/.",
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="A TOML run file with any of these settings (flags win).")
+    ] = None,
+    samples: Annotated[
+        int | None,
+        typer.Option("--samples", help="Samples per prompt. [default: 1]", rich_help_panel=_SAMPLING),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed",
+            help="Base seed; each prompt gets its own seed from it. [default: 0]",
+            rich_help_panel=_SAMPLING,
+        ),
+    ] = None,
+    temperature: Annotated[
+        float | None, typer.Option("--temperature", help="[default: 1.0]", rich_help_panel=_SAMPLING)
+    ] = None,
+    top_p: Annotated[
+        float | None, typer.Option("--top-p", help="[default: 0.95]", rich_help_panel=_SAMPLING)
+    ] = None,
+    max_tokens: Annotated[
+        int | None,
+        typer.Option("--max-tokens", help="Max new tokens. [default: 16384]", rich_help_panel=_SAMPLING),
+    ] = None,
+    constraint_run: Annotated[
+        bool | None,
+        typer.Option(
+            "--constraint-run/--no-constraint-run",
+            help="Also run every item without its constraints in the prompt, to measure what they cost in correctness. [default: on]",
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="Only the first N items of each dataset file.")
+    ] = None,
+    trace_scope: Annotated[
+        str | None,
+        typer.Option(
+            "--trace-scope",
+            help="answer (MathIF), reasoning or both: also check the constraints on the reasoning trace. [default: answer]",
+        ),
+    ] = None,
+    think_mode: Annotated[
+        str | None,
+        typer.Option(
+            "--think-mode",
+            help="How the answer is split from the reasoning: mathif, last or strict. [default: mathif]",
+        ),
+    ] = None,
+    fix_quirks: Annotated[
+        bool | None,
+        typer.Option(
+            "--fix-quirks/--mathif-quirks",
+            help="Use the documented fixes of MathIF checker quirks. [default: MathIF's]",
+        ),
+    ] = None,
+    system_prompt: Annotated[
+        str | None,
+        typer.Option(
+            "--system-prompt",
+            help="A system message before each prompt (MathIF sends none). [default: none]",
+            rich_help_panel=_SAMPLING,
+        ),
+    ] = None,
+    chat_template_kwargs: Annotated[
+        str | None,
+        typer.Option(
+            "--chat-template-kwargs",
+            help="Arguments of the model's chat template, a JSON object, e.g. '{\"enable_thinking\": true}' "
+            "(vllm; openai: sent as chat_template_kwargs, which vLLM and SGLang servers read).",
+            rich_help_panel=_SAMPLING,
+        ),
+    ] = None,
+    tensor_parallel_size: Annotated[
+        int | None, typer.Option("--tensor-parallel-size", help="[default: 1]", rich_help_panel=_VLLM)
+    ] = None,
+    data_parallel_size: Annotated[
+        int | None,
+        typer.Option(
+            "--data-parallel-size",
+            help="Engines on this node, one process each. [default: 1]",
+            rich_help_panel=_VLLM,
+        ),
+    ] = None,
+    max_model_len: Annotated[
+        int | None, typer.Option("--max-model-len", help="[default: the model's]", rich_help_panel=_VLLM)
+    ] = None,
+    gpu_memory_utilization: Annotated[
+        float | None, typer.Option("--gpu-memory-utilization", help="[default: 0.9]", rich_help_panel=_VLLM)
+    ] = None,
+    dtype: Annotated[
+        str | None,
+        typer.Option(
+            "--dtype", help="auto, bfloat16, float16, float32. [default: auto]", rich_help_panel=_VLLM
+        ),
+    ] = None,
+    trust_remote_code: Annotated[
+        bool | None,
+        typer.Option(
+            "--trust-remote-code/--no-trust-remote-code",
+            help="Run the model repository's own code. [default: off]",
+            rich_help_panel=_VLLM,
+        ),
+    ] = None,
+    enforce_eager: Annotated[
+        bool | None,
+        typer.Option(
+            "--enforce-eager/--no-enforce-eager",
+            help="No CUDA graphs / compilation (faster start, slower run).",
+            rich_help_panel=_VLLM,
+        ),
+    ] = None,
+    max_num_seqs: Annotated[
+        int | None,
+        typer.Option(
+            "--max-num-seqs",
+            help="Sequences the engine runs at once. [default: vLLM's]",
+            rich_help_panel=_VLLM,
+        ),
+    ] = None,
+    base_url: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--base-url",
+            help="Server base URL, e.g. http://127.0.0.1:8000/v1; repeat to spread requests over several.",
+            rich_help_panel=_OPENAI,
+        ),
+    ] = None,
+    api_key_env: Annotated[
+        str | None,
+        typer.Option(
+            "--api-key-env",
+            help="Environment variable holding the API key (never written anywhere). [default: OPENAI_API_KEY]",
+            rich_help_panel=_OPENAI,
+        ),
+    ] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            "--concurrency", help="Requests in flight at most. [default: 32]", rich_help_panel=_OPENAI
+        ),
+    ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option("--timeout", help="Seconds per request. [default: 1200]", rich_help_panel=_OPENAI),
+    ] = None,
+    max_retries: Annotated[
+        int | None,
+        typer.Option(
+            "--max-retries",
+            help="Retries on 429, 5xx and timeouts, with backoff. [default: 8]",
+            rich_help_panel=_OPENAI,
+        ),
+    ] = None,
+) -> None:
+    """Evaluate a model on a dataset: generate (resumable), score, report with plots.
+
+    Each item is run with its constraints in the prompt and, unless
+    --no-constraint-run, without them.  Generations are appended to
+    OUT/generations.jsonl as they finish; the same command run again makes only
+    what is missing, and other sampling settings or another model are refused.
+    Then OUT gets summary.json (HAcc, SAcc, correctness), items.jsonl, report.md
+    and plots/.
+    """
+    from curation.evaluation.config import make_config
+    from curation.evaluation.run import run_eval
+
+    flags = {
+        "dataset": dataset,
+        "model": model,
+        "backend": backend,
+        "out": out,
+        "samples": samples,
+        "seed": seed,
+        "temperature": temperature,
+        "top_p": top_p,
+        "max_tokens": max_tokens,
+        "constraint_run": constraint_run,
+        "limit": limit,
+        "trace_scope": trace_scope,
+        "think_mode": think_mode,
+        "fix_quirks": fix_quirks,
+        "system_prompt": system_prompt,
+        "chat_template_kwargs": chat_template_kwargs,
+        "tensor_parallel_size": tensor_parallel_size,
+        "data_parallel_size": data_parallel_size,
+        "max_model_len": max_model_len,
+        "gpu_memory_utilization": gpu_memory_utilization,
+        "dtype": dtype,
+        "trust_remote_code": trust_remote_code,
+        "enforce_eager": enforce_eager,
+        "max_num_seqs": max_num_seqs,
+        "base_url": base_url,
+        "api_key_env": api_key_env,
+        "concurrency": concurrency,
+        "timeout": timeout,
+        "max_retries": max_retries,
+    }
+    cfg = make_config(flags, config)
+    with progress_bar("generating", eta=True) as progress:
+        outcome = run_eval(cfg, on_generation=progress, note=note)
+    s = outcome.summary
+    print_summary(s, f"mathif eval: {cfg.model} on {cfg.dataset}")
+    if s.get("correctness_without_constraints") is not None:
+        console.print(f"correctness without constraints: {100 * s['correctness_without_constraints']:.2f} %")
+    console.print(
+        f"{outcome.generated} samples generated, {outcome.reused} reused; wrote {cfg.out / 'summary.json'}, "
+        f"{cfg.out / 'items.jsonl'}, {cfg.out / 'report.md'} and {cfg.out / 'plots'}/"
+    )
+
+
+def compare_cmd(
+    runs: Annotated[list[Path], typer.Argument(help="Run folders of mathif eval.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Write compare.md, compare.json and compare.png (correctness against HAcc) here."
+        ),
+    ] = None,
+) -> None:
+    """Several eval runs side by side: HAcc, SAcc and correctness, as MathIF's leaderboard."""
+    from curation.evaluation.run import run_compare
+
+    rows = run_compare(runs, out)
+    table = Table(title="mathif compare")
+    for col in ("run", "model", "items", "HAcc %", "SAcc %", "correct %", "correct w/o constraints %"):
+        table.add_column(col, justify="left" if col in ("run", "model") else "right")
+    for r in rows:
+        plain = r["correctness_without_constraints"]
+        table.add_row(
+            r["name"],
+            str(r["model"]),
+            str(r["items"]),
+            f"{100 * r['hacc']:.2f}",
+            f"{100 * r['sacc']:.2f}",
+            f"{100 * r['correctness']:.2f}",
+            "–" if plain is None else f"{100 * plain:.2f}",
+        )
+    console.print(table)
+    if out is not None:
+        console.print(f"wrote {out / 'compare.md'}, {out / 'compare.json'} and {out / 'compare.png'}")

@@ -1,0 +1,168 @@
+"""``mathif release publish`` and ``mathif release list``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from curation.cli.console import console, err_console, note, progress_bar, user_errors
+
+if TYPE_CHECKING:
+    from curation.release.tree import ReleaseTree
+
+app = typer.Typer(
+    help="Publish built versions to the Hugging Face Hub (one commit and one tag per version) "
+    "and list the local releases.",
+    no_args_is_help=True,
+)
+ReleaseRoot = Annotated[Path, typer.Option("--release-root", help="Folder of the release/vX.Y.Z/ folders.")]
+BuildRoot = Annotated[Path, typer.Option("--build-root", help="Folder of the built versions (X.Y.Z/).")]
+
+
+def _print_tree(tree: ReleaseTree) -> None:
+    table = Table(title=f"mathif {tree.ref.tag}: repository tree")
+    for col in ("config", "items", "data files"):
+        table.add_column(col, justify="right" if col == "items" else "left")
+    for c in tree.configs:
+        table.add_row(c.name, str(c.rows), c.paths[0] if len(c.paths) == 1 else f"{len(c.paths)} files")
+    console.print(table)
+    size = sum(len(d) for d in tree.files.values())
+    console.print(f"{len(tree.files)} files, {size:,} bytes, README.md is the dataset card", highlight=False)
+
+
+@app.command("publish")
+@user_errors
+def publish_cmd(
+    version: Annotated[str, typer.Argument(help="The version: v1.0.0 or 1.0.0 (release/v1.0.0/).")],
+    repo: Annotated[str, typer.Option("--repo", help="The Hub dataset repository, ORG/NAME.")],
+    private: Annotated[
+        bool, typer.Option("--private", help="Create the repository private (refused if it exists public).")
+    ] = False,
+    dry_run: Annotated[
+        Path | None,
+        typer.Option(
+            "--dry-run",
+            help="Write the tree that would be committed into this folder instead (no Hub, no token).",
+        ),
+    ] = None,
+    endpoint: Annotated[
+        str | None, typer.Option("--endpoint", help="Hub endpoint (default: HF_ENDPOINT or the Hub).")
+    ] = None,
+    release_root: ReleaseRoot = Path("release"),
+    build_root: BuildRoot = Path("build"),
+) -> None:
+    """Publish a version to the Hub: one atomic commit, then the tag vX.Y.Z.
+
+    Builds the version if build/X.Y.Z/ has no manifest and refuses a build that does
+    not match release/vX.Y.Z/manifest.json.  The commit holds one parquet file per
+    split (data/<config>/test-00000-of-00001.parquet), the config `all` and the
+    dataset card, and deletes stale files; an existing tag refuses the publish.  The
+    token comes from HF_TOKEN or the huggingface_hub login and is never shown or
+    stored.  release/vX.Y.Z/published.json records the commit and the tag.
+    """
+    from curation.release.hub import Hub, check_repo_id, default_endpoint, publish_tree, resolve_token
+    from curation.release.tree import (
+        ReleasePaths,
+        VersionRef,
+        prepare_release,
+        require_release,
+        write_published,
+        write_tree,
+    )
+
+    ref = VersionRef.parse(version)
+    check_repo_id(repo)
+    paths = ReleasePaths(release_root, build_root)
+    require_release(ref, paths)
+    hub = None
+    if dry_run is None:
+        hub = Hub.connect(endpoint or default_endpoint(), resolve_token())
+        user = hub.check_token()
+        console.print(
+            f"publishing as {user} to {hub.endpoint}/datasets/{repo}", highlight=False, soft_wrap=True
+        )
+    with progress_bar("building") as progress:
+        tree = prepare_release(ref, repo, paths, note, progress)
+    _print_tree(tree)
+    if dry_run is not None:
+        write_tree(tree, dry_run)
+        console.print(
+            f"dry run: wrote the tree of {ref.tag} to {dry_run}; read it with "
+            f'datasets.load_dataset("{dry_run}", name=CONFIG, split="test")',
+            highlight=False,
+            soft_wrap=True,
+        )
+        return
+    assert hub is not None
+    record = publish_tree(hub, repo, tree, private)
+    dest = write_published(paths, ref, record)
+    console.print(
+        f"published {ref.tag} to {hub.endpoint}/datasets/{repo}: commit {record.commit}, "
+        f"tag {record.tag}; recorded in {dest}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command("list")
+@user_errors
+def list_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
+    release_root: ReleaseRoot = Path("release"),
+    build_root: BuildRoot = Path("build"),
+) -> None:
+    """Local versions: recipe, manifest, items, whether built, and where each was published."""
+    from curation.release.tree import ReleasePaths, release_status
+
+    rows = release_status(ReleasePaths(release_root, build_root))
+    if as_json:
+        out = [
+            {
+                "version": r.ref.version,
+                "tag": r.ref.tag,
+                "recipe": r.has_recipe,
+                "manifest": r.has_manifest,
+                "items": r.items,
+                "built": r.built,
+                "published": asdict(r.published) if r.published else None,
+                "problems": r.problems,
+            }
+            for r in rows
+        ]
+        typer.echo(json.dumps(out, indent=2))
+        return
+    from curation.release.hub import default_endpoint
+
+    table = Table(title=f"mathif releases in {release_root}")
+    for col in ("version", "recipe/manifest", "items", "built", "published to", "tag", "commit"):
+        folds = col in ("published to", "recipe/manifest")  # the other columns stay whole
+        table.add_column(
+            col, justify="right" if col == "items" else "left", overflow="fold", no_wrap=not folds
+        )
+    hub = default_endpoint()
+    for r in rows:
+        p = r.published
+        where = "-"
+        if p:
+            where = p.repo + (" (private)" if p.private else "")
+            where += "" if p.endpoint == hub else f" at {p.endpoint}"
+        table.add_row(
+            r.ref.tag,
+            f"{'yes' if r.has_recipe else 'no'}/{'yes' if r.has_manifest else 'no'}",
+            "-" if r.items is None else str(r.items),
+            r.built,
+            where,
+            p.tag if p else "-",
+            p.commit[:12] if p else "-",
+        )
+    console.print(table)
+    if not rows:
+        console.print(f"no release folders (vX.Y.Z) in {release_root}", highlight=False)
+    for r in rows:
+        for problem in r.problems:
+            err_console.print(f"warning: {problem}", markup=False, highlight=False, soft_wrap=True)

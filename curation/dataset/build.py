@@ -1,0 +1,252 @@
+"""``mathif build``: a recipe and the pulled raw sources in, a dataset version out.
+
+Per split and tier: sample problems (seeded, stratified, gradable only, no
+problem twice, near duplicates apart), compose each item's constraints with
+conflict filtering and a joint-witness proof, and write one JSONL file (plus
+parquet) per split and tier and a manifest.  The same recipe and raw lock
+give byte-identical JSONL and manifest files.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from constraints import ConstraintArgError, Registry, default_registry
+from curation.core.errors import InputError
+from curation.core.hashing import sha256_bytes
+from curation.core.jsonio import dumps_line, write_atomic
+from curation.core.problems import Problem
+from curation.core.progress import Progress, no_progress
+from curation.core.prompts import render_prompt
+from curation.core.version import __version__
+from curation.dataset.compose import CompositionError, compose
+from curation.dataset.recipe import TIERS, Recipe, SplitSpec, draw_scope
+from curation.dataset.sampling import derive_seed, dup_key, eligible, stratified_sample
+from curation.raw.near_dups import find_near_duplicates
+
+
+@dataclass
+class BuiltSplit:
+    name: str  # e.g. gsm8k_single
+    rows: list[dict[str, Any]]
+    not_discriminative: list[dict[str, Any]] = field(default_factory=list)
+    draws: int = 0
+
+
+@dataclass
+class BuildResult:
+    out: Path
+    manifest: dict[str, Any]
+    splits: list[BuiltSplit]
+
+
+def _pool_for(split: SplitSpec, problems: Sequence[Problem], recipe: Recipe) -> list[Problem]:
+    pool = [p for p in problems if p.source in split.sources]
+    missing = [s for s in split.sources if not any(p.source == s for p in problems)]
+    if missing:
+        raise InputError(
+            recipe.path, None, f"split {split.name!r}: no problems for source(s) {', '.join(missing)}"
+        )
+    return pool
+
+
+def _item_row(
+    recipe: Recipe, split: SplitSpec, tier: int, index: int, problem: Problem, comp, source_label: str
+) -> dict[str, Any]:
+    descs = [inst.describe() for inst in comp.instances]  # with the scope sentence where not "answer"
+    row: dict[str, Any] = {
+        # MathIF's seven fields, same meanings
+        "source": source_label,
+        "id": f"{split.name}-{TIERS[tier]}-{index}",
+        "question": problem.question,
+        "answer": problem.answer,
+        "constraint_desc": descs,
+        "constraint_name": [inst.id for inst in comp.instances],
+        "constraint_args": [inst.args_json() for inst in comp.instances],
+    }
+    if recipe.scopes_for(split) is not None:  # recipes without scopes keep MathIF's fields only
+        row["constraint_scope"] = [inst.scope for inst in comp.instances]
+    return row | {
+        # the tool's own fields
+        "version": recipe.version,
+        "problem_id": problem.id,
+        "split": split.name,
+        "num_constraints": tier,
+        "prompt": render_prompt(recipe.prompt_template, problem.question, descs),
+        "metadata": dict(problem.metadata),
+    }
+
+
+def build_splits(
+    recipe: Recipe,
+    problems: Sequence[Problem],
+    source_labels: dict[str, str] | None = None,
+    registry: Registry | None = None,
+    on_item: Callable[[], None] | None = None,
+) -> list[BuiltSplit]:
+    """The pure core of a build: recipe and problems in, rows out (no I/O)."""
+    reg = registry or default_registry()
+    labels = source_labels or {}
+    families = [reg.get(fid) for fid in recipe.families]
+    dups = find_near_duplicates([p for p in problems if p.gradable], recipe.near_duplicate_threshold)
+    group_of = dups.group_of()
+    used_in_version: set[str] = set()
+    built: list[BuiltSplit] = []
+    for split in recipe.splits:
+        pool = _pool_for(split, problems, recipe)
+        for tier, quota in split.quota.items():
+            name = f"{split.name}_{TIERS[tier]}"
+            rng = random.Random(derive_seed(recipe.seed, split.name, tier, "sample"))
+            candidates = eligible(pool, group_of, used_in_version)
+            if len(candidates) < quota:
+                raise InputError(
+                    recipe.path,
+                    None,
+                    f"split {name}: quota {quota} but only {len(candidates)} eligible problems "
+                    "(gradable, not used elsewhere, near duplicates apart)",
+                )
+            chosen = stratified_sample(candidates, quota, split.stratify, rng)
+            if not recipe.reuse_across_tiers:
+                used_in_version.update(dup_key(p, group_of) for p in chosen)
+            overrides = {f.id: recipe.overrides_for(split, f.id) for f in families}
+            out = BuiltSplit(name=name, rows=[])
+            weights = recipe.scopes_for(split)
+            for index, problem in enumerate(chosen):
+                item_rng = random.Random(derive_seed(recipe.seed, split.name, tier, problem.id, "compose"))
+                scopes = _draw_scopes(recipe, split, tier, problem, weights)
+                try:
+                    comp = compose(
+                        tier, problem.question, families, overrides, reg, item_rng, problem.answer, scopes
+                    )
+                except ConstraintArgError as exc:
+                    raise InputError(recipe.path, None, f"split {split.name!r} overrides: {exc}") from None
+                except CompositionError as exc:
+                    raise InputError(
+                        recipe.path, None, f"{name} item {index} ({problem.id}): {exc}"
+                    ) from None
+                row = _item_row(
+                    recipe, split, tier, index, problem, comp, labels.get(problem.source, problem.source)
+                )
+                out.rows.append(row)
+                out.draws += comp.draws
+                if comp.not_discriminative:
+                    out.not_discriminative.append(
+                        {"id": row["id"], "constraints": list(comp.not_discriminative)}
+                    )
+                if on_item:
+                    on_item()
+            built.append(out)
+    return built
+
+
+def _draw_scopes(recipe: Recipe, split: SplitSpec, tier: int, problem: Problem, weights) -> list[str] | None:
+    """Each position's scope, from an rng of its own (the other draws stay as they were)."""
+    if weights is None:
+        return None
+    rng = random.Random(derive_seed(recipe.seed, split.name, tier, problem.id, "scope"))
+    return [draw_scope(weights, rng) for _ in range(tier)]
+
+
+def jsonl_bytes(rows: Sequence[dict[str, Any]]) -> bytes:
+    return "".join(dumps_line(r) for r in rows).encode("utf-8")
+
+
+def parquet_bytes(rows: Sequence[dict[str, Any]]) -> bytes:
+    """The same rows as parquet, in the one schema every split and the Hub share
+    (``curation.publish_parquet``: argument objects and metadata as JSON text), so
+    all of a version's parquet files read together."""
+    from curation.core.parquet import hub_parquet_bytes
+
+    return hub_parquet_bytes(rows)
+
+
+def parquet_writer() -> str:
+    import pyarrow as pa
+
+    return f"pyarrow {pa.__version__}"
+
+
+def _hashes(files: dict[str, bytes], splits: Sequence[BuiltSplit]) -> dict[str, dict[str, Any]]:
+    return {n: {"sha256": sha256_bytes(d), "rows": _rows_in(n, splits)} for n, d in sorted(files.items())}
+
+
+def make_manifest(
+    recipe: Recipe, lock_sha256: str, splits: Sequence[BuiltSplit], files: dict[str, bytes]
+) -> dict:
+    """JSONL files are byte-identical on any machine; parquet bytes also depend on the
+    writer's version, so they are listed apart with the writer that made them."""
+    jsonl = {n: d for n, d in files.items() if n.endswith(".jsonl")}
+    parquet = {n: d for n, d in files.items() if n.endswith(".parquet")}
+    return {
+        "version": recipe.version,
+        "recipe_sha256": recipe.sha256,
+        "raw_lock_sha256": lock_sha256,
+        "tool_version": __version__,
+        "items": sum(len(s.rows) for s in splits),
+        "files": _hashes(jsonl, splits),
+        "parquet": {"writer": parquet_writer(), "files": _hashes(parquet, splits)} if parquet else None,
+        "splits": {
+            s.name: {
+                "rows": len(s.rows),
+                "constraint_types": dict(
+                    sorted(Counter(c for r in s.rows for c in r["constraint_name"]).items())
+                ),
+                "item_ids": [r["id"] for r in s.rows],
+                "problem_ids": [r["problem_id"] for r in s.rows],
+                "not_discriminative": s.not_discriminative,
+            }
+            for s in splits
+        },
+    }
+
+
+def _rows_in(file_name: str, splits: Sequence[BuiltSplit]) -> int:
+    stem = file_name.rsplit(".", 1)[0]
+    return next(len(s.rows) for s in splits if s.name == stem)
+
+
+def build(
+    recipe: Recipe,
+    out: Path,
+    problems: Sequence[Problem],
+    lock_sha256: str,
+    source_labels: dict[str, str] | None = None,
+    progress: Progress = no_progress,
+    parquet: bool = True,
+) -> BuildResult:
+    total = sum(sum(s.quota.values()) for s in recipe.splits)
+    done = 0
+
+    def on_item() -> None:
+        nonlocal done
+        done += 1
+        progress(done, total)
+
+    splits = build_splits(recipe, problems, source_labels, on_item=on_item)
+    files: dict[str, bytes] = {}
+    for s in splits:
+        files[f"{s.name}.jsonl"] = jsonl_bytes(s.rows)
+        if parquet:
+            files[f"{s.name}.parquet"] = parquet_bytes(s.rows)
+    manifest = make_manifest(recipe, lock_sha256, splits, files)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        _write_bytes(out / name, data)
+    write_atomic(out / "manifest.json", manifest_text(manifest))
+    return BuildResult(out, manifest, splits)
+
+
+def manifest_text(manifest: dict) -> str:
+    return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)

@@ -1,0 +1,107 @@
+"""``mathif diff``: what changed between two built versions.
+
+Items are matched by split and problem id (MathIF-format files without a
+problem id fall back to the question text); an item is changed when its
+constraint set (ids with arguments and scopes, in any order) or its gold
+answer differs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from curation.core.errors import InputError
+from curation.core.jsonio import read_jsonl
+
+
+@dataclass(frozen=True)
+class Entry:
+    split: str
+    key: str
+    item_id: str
+    constraints: tuple[str, ...]
+    answer: str
+
+
+def _constraint_set(obj: dict[str, Any]) -> tuple[str, ...]:
+    """Ids with arguments and scope (absent scope = "answer", MathIF's only one)."""
+    names = obj.get("constraint_name") or []
+    args = obj.get("constraint_args") or [None] * len(names)
+    scopes = obj.get("constraint_scope") or ["answer"] * len(names)
+    return tuple(
+        sorted(
+            f"{n} {json.dumps(a, sort_keys=True)} @{s}" for n, a, s in zip(names, args, scopes, strict=False)
+        )
+    )
+
+
+def load_version(folder: str | Path) -> dict[tuple[str, str], Entry]:
+    root = Path(folder)
+    if not root.is_dir():
+        raise InputError(root, None, "not a folder of a built version")
+    files = sorted(root.glob("*.jsonl"))
+    if not files:
+        raise InputError(root, None, "holds no .jsonl split files")
+    entries: dict[tuple[str, str], Entry] = {}
+    for f in files:
+        for number, obj in read_jsonl(f):
+            key = str(obj.get("problem_id") or obj.get("question") or "")
+            if not key:
+                raise InputError(f, number, "item has neither problem_id nor question")
+            entry = Entry(
+                f.stem, key, str(obj.get("id", "")), _constraint_set(obj), str(obj.get("answer", ""))
+            )
+            entries[(entry.split, entry.key)] = entry
+    return entries
+
+
+def diff_versions(old: str | Path, new: str | Path) -> dict[str, Any]:
+    a, b = load_version(old), load_version(new)
+    added = [b[k] for k in sorted(b.keys() - a.keys())]
+    removed = [a[k] for k in sorted(a.keys() - b.keys())]
+    changed = [
+        (a[k], b[k])
+        for k in sorted(a.keys() & b.keys())
+        if a[k].constraints != b[k].constraints or a[k].answer != b[k].answer
+    ]
+    splits = sorted({e.split for e in a.values()} | {e.split for e in b.values()})
+    per_split = {
+        s: {
+            "old": sum(1 for e in a.values() if e.split == s),
+            "new": sum(1 for e in b.values() if e.split == s),
+            "added": sum(1 for e in added if e.split == s),
+            "removed": sum(1 for e in removed if e.split == s),
+            "changed": sum(1 for x, _ in changed if x.split == s),
+        }
+        for s in splits
+    }
+    return {
+        "old": str(old),
+        "new": str(new),
+        "summary": {
+            "old_items": len(a),
+            "new_items": len(b),
+            "added": len(added),
+            "removed": len(removed),
+            "changed": len(changed),
+            "unchanged": len(a.keys() & b.keys()) - len(changed),
+        },
+        "splits": per_split,
+        "added": [{"split": e.split, "problem": e.key, "id": e.item_id} for e in added],
+        "removed": [{"split": e.split, "problem": e.key, "id": e.item_id} for e in removed],
+        "changed": [
+            {
+                "split": x.split,
+                "problem": x.key,
+                "old_id": x.item_id,
+                "new_id": y.item_id,
+                "old_constraints": list(x.constraints),
+                "new_constraints": list(y.constraints),
+                "answer_changed": x.answer != y.answer,
+            }
+            for x, y in changed
+        ],
+    }

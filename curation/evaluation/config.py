@@ -1,0 +1,280 @@
+"""Settings of one ``mathif eval`` run: typed, validated, from flags and a TOML run file.
+
+Flags win over the run file, the run file over the defaults.  Defaults are
+MathIF's sampling settings (temperature 1.0, top-p 0.95, 16,384 new tokens).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from curation.core.errors import InputError
+from curation.scoring.split import THINK_MODES
+
+BACKENDS = ("vllm", "openai")
+TRACE_SCOPES = ("answer", "reasoning", "both")
+RUNS = ("constraints", "plain")
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """What the model is asked for: these settings change the generations."""
+
+    temperature: float = 1.0
+    top_p: float = 0.95
+    max_tokens: int = 16384
+    samples: int = 1
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class VllmOptions:
+    tensor_parallel_size: int = 1
+    data_parallel_size: int = 1
+    max_model_len: int | None = None
+    gpu_memory_utilization: float = 0.9
+    dtype: str = "auto"
+    trust_remote_code: bool = False
+    enforce_eager: bool = False
+    max_num_seqs: int | None = None
+
+
+@dataclass(frozen=True)
+class OpenAIOptions:
+    base_urls: tuple[str, ...] = ("http://127.0.0.1:8000/v1",)
+    api_key_env: str = "OPENAI_API_KEY"
+    concurrency: int = 32
+    timeout: float = 1200.0
+    max_retries: int = 8
+    retry_base_delay: float = 1.0
+    retry_max_delay: float = 60.0
+
+
+@dataclass(frozen=True)
+class ChatOptions:
+    """How a prompt becomes a chat: these settings change the generations too."""
+
+    system_prompt: str | None = None  # MathIF sends the prompt alone, as the user's message
+    chat_template_kwargs: dict[str, Any] | None = None  # e.g. {"enable_thinking": true}
+
+
+NO_CHAT_OPTIONS = ChatOptions()
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    dataset: Path
+    model: str
+    out: Path
+    backend: str = "vllm"
+    sampling: Sampling = field(default_factory=Sampling)
+    constraint_run: bool = True  # also the run without constraints in the prompt
+    limit: int | None = None  # first N items of each file
+    trace_scope: str = "answer"
+    think_mode: str = "mathif"
+    fix_quirks: bool = False
+    vllm: VllmOptions = field(default_factory=VllmOptions)
+    openai: OpenAIOptions = field(default_factory=OpenAIOptions)
+    chat: ChatOptions = field(default_factory=ChatOptions)
+
+    @property
+    def runs(self) -> tuple[str, ...]:
+        return RUNS if self.constraint_run else RUNS[:1]
+
+
+# flat key -> (section, field, type); section "" is EvalConfig itself
+_KEYS: dict[str, tuple[str, str, Any]] = {
+    "dataset": ("", "dataset", Path),
+    "model": ("", "model", str),
+    "out": ("", "out", Path),
+    "backend": ("", "backend", str),
+    "constraint_run": ("", "constraint_run", bool),
+    "limit": ("", "limit", int),
+    "trace_scope": ("", "trace_scope", str),
+    "think_mode": ("", "think_mode", str),
+    "fix_quirks": ("", "fix_quirks", bool),
+    "temperature": ("sampling", "temperature", float),
+    "top_p": ("sampling", "top_p", float),
+    "max_tokens": ("sampling", "max_tokens", int),
+    "samples": ("sampling", "samples", int),
+    "seed": ("sampling", "seed", int),
+    "system_prompt": ("chat", "system_prompt", str),
+    "chat_template_kwargs": ("chat", "chat_template_kwargs", dict),
+    "tensor_parallel_size": ("vllm", "tensor_parallel_size", int),
+    "data_parallel_size": ("vllm", "data_parallel_size", int),
+    "max_model_len": ("vllm", "max_model_len", int),
+    "gpu_memory_utilization": ("vllm", "gpu_memory_utilization", float),
+    "dtype": ("vllm", "dtype", str),
+    "trust_remote_code": ("vllm", "trust_remote_code", bool),
+    "enforce_eager": ("vllm", "enforce_eager", bool),
+    "max_num_seqs": ("vllm", "max_num_seqs", int),
+    "base_url": ("openai", "base_urls", tuple),
+    "api_key_env": ("openai", "api_key_env", str),
+    "concurrency": ("openai", "concurrency", int),
+    "timeout": ("openai", "timeout", float),
+    "max_retries": ("openai", "max_retries", int),
+    "retry_base_delay": ("openai", "retry_base_delay", float),
+    "retry_max_delay": ("openai", "retry_max_delay", float),
+}
+KEYS = tuple(_KEYS)
+
+
+def _coerce(where: Path | None, key: str, kind: Any, value: Any) -> Any:
+    def bad(expected: str) -> InputError:
+        return InputError(where, None, f"{key}: expected {expected}, got {value!r}")
+
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise bad("true or false")
+        return value
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise bad("an integer")
+        return value
+    if kind is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise bad("a number")
+        return float(value)
+    if kind is tuple:  # base URLs: one string or a list of strings
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list) or not values or not all(isinstance(v, str) and v for v in values):
+            raise bad("a URL or a list of URLs")
+        return tuple(values)
+    if kind is dict:  # a TOML table, or a JSON object given as a flag
+        obj = value
+        if isinstance(value, str):
+            try:
+                obj = json.loads(value)
+            except json.JSONDecodeError:
+                raise bad("a JSON object") from None
+        if not isinstance(obj, dict):
+            raise bad("a JSON object")
+        try:
+            json.dumps(obj, allow_nan=False)
+        except (TypeError, ValueError):
+            raise bad("plain JSON values (strings, numbers, booleans, lists, tables)") from None
+        return obj or None  # an empty table is no arguments
+    if kind is Path:
+        if not isinstance(value, (str, Path)) or not str(value):
+            raise bad("a path")
+        return Path(value)
+    if not isinstance(value, str) or not value:
+        raise bad("a non-empty string")
+    return value
+
+
+def read_run_file(path: Path) -> dict[str, Any]:
+    """The settings of a TOML run file, keys as in ``KEYS`` (dashes or underscores)."""
+    if not path.is_file():
+        raise InputError(path, None, "no such run file")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(path, None, f"malformed TOML ({exc})") from None
+    except UnicodeDecodeError:
+        raise InputError(path, None, "not UTF-8 text") from None
+    out: dict[str, Any] = {}
+    for raw_key, value in raw.items():
+        key = raw_key.replace("-", "_")
+        if key in ("api_key", "openai_api_key", "token"):
+            raise InputError(path, None, f"{raw_key}: keys are read from the environment only (api_key_env)")
+        if key not in _KEYS:
+            raise InputError(path, None, f"{raw_key}: unknown key (expected one of {', '.join(KEYS)})")
+        out[key] = _coerce(path, raw_key, _KEYS[key][2], value)
+    return out
+
+
+def make_config(flags: Mapping[str, Any], run_file: Path | None = None) -> EvalConfig:
+    """Merge defaults, the run file and the flags (``None`` = not given) and validate."""
+    values = read_run_file(run_file) if run_file else {}
+    for key, value in flags.items():
+        if key not in _KEYS:
+            raise ValueError(f"unknown setting {key!r}")
+        if value is None or (_KEYS[key][2] is tuple and not value):
+            continue
+        values[key] = _coerce(None, f"--{key.replace('_', '-')}", _KEYS[key][2], value)
+    for key in ("dataset", "model", "out"):
+        if key not in values:
+            label = "DATASET" if key == "dataset" else f"--{key}"
+            raise InputError(
+                run_file, None, f"{label} is required (a flag, or {key!r} in a --config run file)"
+            )
+    sections: dict[str, dict[str, Any]] = {"": {}, "sampling": {}, "vllm": {}, "openai": {}, "chat": {}}
+    for key, value in values.items():
+        section, name, _ = _KEYS[key]
+        sections[section][name] = value
+    config = EvalConfig(
+        **sections[""],
+        sampling=Sampling(**sections["sampling"]),
+        vllm=VllmOptions(**sections["vllm"]),
+        openai=OpenAIOptions(**sections["openai"]),
+        chat=ChatOptions(**sections["chat"]),
+    )
+    validate(config)
+    return config
+
+
+def validate(c: EvalConfig) -> None:
+    def bad(flag: str, problem: str) -> InputError:
+        return InputError(None, None, f"--{flag}: {problem}")
+
+    if c.backend not in BACKENDS:
+        raise bad("backend", f"must be one of {', '.join(BACKENDS)}, got {c.backend!r}")
+    if c.trace_scope not in TRACE_SCOPES:
+        raise bad("trace-scope", f"must be one of {', '.join(TRACE_SCOPES)}, got {c.trace_scope!r}")
+    if c.think_mode not in THINK_MODES:
+        raise bad("think-mode", f"must be one of {', '.join(THINK_MODES)}, got {c.think_mode!r}")
+    s = c.sampling
+    if not 0.0 <= s.temperature <= 10.0:
+        raise bad("temperature", f"must be between 0 and 10, got {s.temperature}")
+    if not 0.0 < s.top_p <= 1.0:
+        raise bad("top-p", f"must be in (0, 1], got {s.top_p}")
+    for flag, value in (("max-tokens", s.max_tokens), ("samples", s.samples)):
+        if value < 1:
+            raise bad(flag, f"must be at least 1, got {value}")
+    if s.seed < 0:
+        raise bad("seed", f"must be at least 0, got {s.seed}")
+    if c.limit is not None and c.limit < 1:
+        raise bad("limit", f"must be at least 1, got {c.limit}")
+    v = c.vllm
+    for flag, value in (
+        ("tensor-parallel-size", v.tensor_parallel_size),
+        ("data-parallel-size", v.data_parallel_size),
+        ("max-model-len", v.max_model_len),
+        ("max-num-seqs", v.max_num_seqs),
+    ):
+        if value is not None and value < 1:
+            raise bad(flag, f"must be at least 1, got {value}")
+    if not 0.0 < v.gpu_memory_utilization <= 1.0:
+        raise bad("gpu-memory-utilization", f"must be in (0, 1], got {v.gpu_memory_utilization}")
+    o = c.openai
+    if o.concurrency < 1:
+        raise bad("concurrency", f"must be at least 1, got {o.concurrency}")
+    if o.timeout <= 0:
+        raise bad("timeout", f"must be positive, got {o.timeout}")
+    if o.max_retries < 0:
+        raise bad("max-retries", f"must be at least 0, got {o.max_retries}")
+    for url in o.base_urls:
+        if not url.startswith(("http://", "https://")):
+            raise bad("base-url", f"must start with http:// or https://, got {url!r}")
+
+
+def describe(c: EvalConfig) -> dict[str, Any]:
+    """Every setting as JSON-ready data (no secret is ever part of a config)."""
+    return json_ready(dataclasses.asdict(c))
+
+
+def json_ready(obj: Any) -> Any:
+    if isinstance(obj, Mapping):
+        return {k: json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_ready(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj

@@ -1,0 +1,221 @@
+"""``mathif eval`` and ``mathif compare`` as functions: the I/O edge around the pure parts.
+
+generate what is missing (resumable) -> score with ``curation.scoring`` ->
+``summary.json``, ``items.jsonl``, ``report.md`` and ``plots/*.png`` in the run folder.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from curation.core.errors import InputError, ServiceFailure
+from curation.core.jsonio import write_atomic, write_jsonl
+from curation.core.version import __version__
+from curation.evaluation.backends import Backend, GenRequest, make_backend, prompt_seed
+from curation.evaluation.config import EvalConfig, Sampling, describe, json_ready
+from curation.evaluation.data import EvalItem, fingerprint, load_dataset
+from curation.evaluation.report.markdown import compare_rows, render_compare, render_report
+from curation.evaluation.report.plots import COMPARE_PLOT, write_compare_plot, write_plots
+from curation.evaluation.score import item_rows, score_eval, summary_of
+from curation.evaluation.store import Generation, GenKey, RunFolder, model_fingerprint
+
+SUMMARY = "summary.json"
+ITEMS = "items.jsonl"
+REPORT = "report.md"
+PLOTS_DIR = "plots"
+
+
+class EvalIncomplete(ServiceFailure):
+    """Some samples could not be generated; the folder keeps everything that was."""
+
+
+@dataclass(frozen=True)
+class EvalOutcome:
+    summary: dict[str, Any]
+    generated: int  # samples made by this invocation
+    reused: int  # samples found in the folder
+
+
+def plan_requests(
+    items: Sequence[EvalItem], runs: Sequence[str], sampling: Sampling, done: Any
+) -> Iterator[GenRequest]:
+    """What is missing: a whole prompt as one request with n samples, else one per sample."""
+    n = sampling.samples
+    for e in items:
+        for run in runs:
+            missing = [s for s in range(n) if (e.key, run, s) not in done]
+            if not missing:
+                continue
+            seed = prompt_seed(sampling.seed, e.key, run)
+            if len(missing) == n:
+                yield GenRequest(e.key, run, e.prompt_for(run), tuple(range(n)), seed)
+            else:
+                for s in missing:
+                    yield GenRequest(e.key, run, e.prompt_for(run), (s,), seed + s)
+
+
+def generation_settings(config: EvalConfig, items: Sequence[EvalItem]) -> dict[str, Any]:
+    """Every setting that changes what the model generates (compared on resume)."""
+    local = config.backend == "vllm"
+    files_sha, template_sha = model_fingerprint(config.model) if local else (None, None)
+    s = config.sampling
+    return {
+        "model": config.model,
+        "backend": config.backend,
+        "temperature": s.temperature,
+        "top_p": s.top_p,
+        "max_tokens": s.max_tokens,
+        "samples": s.samples,
+        "seed": s.seed,
+        "dataset_sha256": fingerprint(items),
+        "model_files_sha256": files_sha,
+        "chat_template_sha256": template_sha,
+        "system_prompt": config.chat.system_prompt,
+        "chat_template_kwargs": config.chat.chat_template_kwargs,
+        "dtype": config.vllm.dtype if local else None,
+        "max_model_len": config.vllm.max_model_len if local else None,
+    }
+
+
+def _safe_url(url: str) -> str:
+    """A base URL without credentials or query (never written with a secret in it)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
+def run_info(config: EvalConfig, items: Sequence[EvalItem]) -> dict[str, Any]:
+    settings = describe(config)
+    settings["openai"]["base_urls"] = [_safe_url(u) for u in config.openai.base_urls]
+    return {
+        "mathif_version": __version__,
+        "dataset": str(config.dataset),
+        "items": len(items),
+        "runs": list(config.runs),
+        "settings": settings,
+    }
+
+
+def run_eval(
+    config: EvalConfig,
+    on_generation: Callable[[int, int], None] | None = None,
+    backend_factory: Callable[[EvalConfig], Backend] = make_backend,
+    note: Callable[[str], None] = lambda _msg: None,
+) -> EvalOutcome:
+    """Generate what is missing, then score and write the report.  ``on_generation(done, total)``
+    is called after each sample is written."""
+    items = load_dataset(config.dataset, config.limit)
+    with RunFolder(config.out) as folder:
+        folder.check_settings(generation_settings(config, items), run_info(config, items))
+        if folder.dropped_tail:
+            note(f"{folder.path}: dropped a partial last line (a killed run); that sample is made again")
+        wanted = {
+            (e.key, run, s) for e in items for run in config.runs for s in range(config.sampling.samples)
+        }
+        reused = len(wanted & folder.done.keys())
+        requests = list(plan_requests(items, config.runs, config.sampling, folder.done))
+        total = sum(r.n for r in requests)
+        made = 0
+
+        def emit(gen: Generation) -> None:
+            nonlocal made
+            if gen.id not in wanted or gen.id in folder.done:
+                return
+            folder.append(gen)
+            made += 1
+            if on_generation:
+                on_generation(made, total)
+
+        failures = []
+        if requests:
+            backend = backend_factory(config)
+            try:
+                failures = backend.generate(requests, config.sampling, emit).failures
+            finally:
+                backend.close()
+        missing = sorted(wanted - folder.done.keys())
+        if missing:
+            first = failures[0].error if failures else "no output"
+            raise EvalIncomplete(
+                f"{len(missing)} of {len(wanted)} samples could not be generated (first: {_where(missing[0])}: "
+                f"{first}); {made} new samples were saved in {folder.path}; run the same command again to retry"
+            )
+        done: dict[GenKey, Generation] = dict(folder.done)
+    summary = score_and_report(config, items, done)
+    return EvalOutcome(summary, made, reused)
+
+
+def _where(key: GenKey) -> str:
+    item, run, sample = key
+    return f"{item} run {run} sample {sample}"
+
+
+def score_and_report(
+    config: EvalConfig, items: Sequence[EvalItem], done: dict[GenKey, Generation]
+) -> dict[str, Any]:
+    scores = score_eval(
+        items,
+        config.runs,
+        done,
+        config.sampling.samples,
+        config.think_mode,
+        config.fix_quirks,
+        config.trace_scope,
+    )
+    summary = summary_of(scores)
+    summary["run"] = json_ready(
+        {
+            "model": config.model,
+            "backend": config.backend,
+            "dataset": str(config.dataset),
+            "runs": list(config.runs),
+            "sampling": describe(config)["sampling"],
+            "think_mode": config.think_mode,
+            "fix_quirks": config.fix_quirks,
+            "trace_scope": config.trace_scope,
+        }
+    )
+    out = config.out
+    write_jsonl(out / ITEMS, item_rows(scores))
+    write_atomic(out / SUMMARY, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    plots = write_plots(summary, out / PLOTS_DIR)
+    rel = [f"{PLOTS_DIR}/{p.name}" for p in plots]
+    write_atomic(out / REPORT, render_report(summary, rel))
+    return summary
+
+
+# compare --------------------------------------------------------------------------------
+
+
+def read_summary(folder: Path) -> dict[str, Any]:
+    path = folder / SUMMARY
+    if not path.is_file():
+        raise InputError(path, None, "no such file; run mathif eval into this folder first")
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(path, None, f"malformed JSON ({exc})") from None
+    for key in ("hacc", "sacc", "correctness", "items"):
+        if not isinstance(summary, dict) or not isinstance(summary.get(key), (int, float)):
+            raise InputError(path, None, f"not a summary of mathif eval (no number {key!r})")
+    return summary
+
+
+def run_compare(folders: Sequence[Path], out: Path | None) -> list[dict[str, Any]]:
+    names = [f.name or str(f) for f in folders]
+    if len(set(names)) < len(names):  # same folder names under different parents
+        names = [str(f) for f in folders]
+    rows = compare_rows([(n, read_summary(f)) for n, f in zip(names, folders, strict=True)])
+    if out is not None:
+        if out.exists() and not out.is_dir():
+            raise InputError(out, None, "exists and is not a folder")
+        write_compare_plot(rows, out / COMPARE_PLOT)
+        write_atomic(out / "compare.json", json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        write_atomic(out / "compare.md", render_compare(rows, with_plot=True))
+    return rows

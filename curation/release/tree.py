@@ -1,0 +1,371 @@
+"""``mathif release``: a recorded version as the tree its Hub dataset repository holds.
+
+A version lives in ``release/vX.Y.Z/`` (``recipe.toml``, ``manifest.json`` and, once
+published, ``published.json``) and is built into ``build/X.Y.Z/``.  Publishing reads
+the build (building it first if needed and refusing a build that does not match the
+recorded manifest), turns every split into ``data/<config>/test-00000-of-00001.parquet``
+in one schema (:mod:`curation.publish_parquet`) and writes a dataset card
+(:mod:`curation.publish_card`).  The Hub side is :mod:`curation.publish_hub`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from curation.core.errors import InputError
+from curation.core.hashing import sha256_file
+from curation.core.jsonio import write_atomic
+from curation.core.parquet import hub_parquet_bytes, read_split_rows
+from curation.core.progress import Note, Progress, no_note, no_progress
+from curation.raw.pull import RawPaths
+from curation.release.card import ALL_CONFIG, DATA_FILE, CardInputs, Changelog, ConfigInfo, render_card
+
+_VERSION = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
+_DATA_FILE = re.compile(r"data/[^/]+/test-00000-of-00001\.parquet")
+PUBLISHED = "published.json"
+
+
+@dataclass(frozen=True, order=True)
+class VersionRef:
+    """A version as ``1.0.0`` (build folder) and ``v1.0.0`` (release folder and tag)."""
+
+    key: tuple[int, int, int]
+
+    @classmethod
+    def parse(cls, text: str) -> VersionRef:
+        m = _VERSION.fullmatch(text.strip())
+        if not m:
+            raise InputError("VERSION", None, f"expected vX.Y.Z or X.Y.Z (e.g. v1.0.0), got {text!r}")
+        return cls((int(m[1]), int(m[2]), int(m[3])))
+
+    @property
+    def version(self) -> str:
+        return ".".join(map(str, self.key))
+
+    @property
+    def tag(self) -> str:
+        return f"v{self.version}"
+
+
+@dataclass(frozen=True)
+class ReleasePaths:
+    """Where release folders and builds live (the project's ``release/`` and ``build/`` by default)."""
+
+    release_root: Path = Path("release")
+    build_root: Path = Path("build")
+    raw: RawPaths | None = None
+
+    def release_dir(self, ref: VersionRef) -> Path:
+        return self.release_root / ref.tag
+
+    def recipe(self, ref: VersionRef) -> Path:
+        return self.release_dir(ref) / "recipe.toml"
+
+    def manifest(self, ref: VersionRef) -> Path:
+        return self.release_dir(ref) / "manifest.json"
+
+    def published(self, ref: VersionRef) -> Path:
+        return self.release_dir(ref) / PUBLISHED
+
+    def build_dir(self, ref: VersionRef) -> Path:
+        return self.build_root / ref.version
+
+    def raw_paths(self) -> RawPaths:
+        return self.raw or RawPaths.default()
+
+    def versions(self) -> list[VersionRef]:
+        """Release folders named ``vX.Y.Z``, oldest first."""
+        if not self.release_root.is_dir():
+            return []
+        found = [p.name for p in self.release_root.iterdir() if p.is_dir() and p.name.startswith("v")]
+        return sorted(VersionRef.parse(n) for n in found if _VERSION.fullmatch(n))
+
+
+def read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(path, None, "no such file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(path, None, f"not valid JSON ({exc})") from None
+
+
+def manifest_differences(built: Mapping[str, Any], recorded: Mapping[str, Any]) -> list[str]:
+    """Top-level keys whose values differ; the parquet block counts only with the same writer."""
+    a, b = dict(built), dict(recorded)
+    if (a.get("parquet") or {}).get("writer") != (b.get("parquet") or {}).get("writer"):
+        a.pop("parquet", None)
+        b.pop("parquet", None)
+    return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+
+
+def require_release(ref: VersionRef, paths: ReleasePaths) -> None:
+    folder = paths.release_dir(ref)
+    if not folder.is_dir():
+        known = ", ".join(v.tag for v in paths.versions()) or "none"
+        raise InputError(folder, None, f"unknown version {ref.tag}: no such release folder (known: {known})")
+    if not paths.manifest(ref).is_file():
+        raise InputError(
+            paths.manifest(ref),
+            None,
+            f"no recorded manifest for {ref.tag}; record it with `mathif build {paths.recipe(ref)} --record`",
+        )
+
+
+def _build(ref: VersionRef, paths: ReleasePaths, progress: Progress) -> None:
+    from curation.dataset.build import build
+    from curation.dataset.recipe import load_recipe
+    from curation.raw.cache import load_problems, lock_sha256, source_labels
+
+    recipe = load_recipe(paths.recipe(ref))
+    if recipe.version != ref.version:
+        raise InputError(recipe.path, None, f"version {recipe.version!r}, but its folder is {ref.tag}")
+    raw = paths.raw_paths()
+    problems = load_problems(recipe.sources, raw)
+    build(recipe, paths.build_dir(ref), problems, lock_sha256(raw), source_labels(raw), progress=progress)
+
+
+def ensure_built(
+    ref: VersionRef, paths: ReleasePaths, note: Note = no_note, progress: Progress = no_progress
+) -> Path:
+    """``build/X.Y.Z/``, built now if it has no manifest, checked against the recorded manifest."""
+    require_release(ref, paths)
+    recorded_path = paths.manifest(ref)
+    recorded = read_json(recorded_path)
+    out = paths.build_dir(ref)
+    built_path = out / "manifest.json"
+    if not built_path.is_file():
+        note(f"{ref.tag} is not built yet: building it into {out}")
+        _build(ref, paths, progress)
+    hint = f"rebuild with `mathif build {paths.recipe(ref)} --out {out}`"
+    differing = manifest_differences(read_json(built_path), recorded)
+    if differing:
+        raise InputError(
+            built_path, None, f"does not match {recorded_path} ({', '.join(differing)} differ); {hint}"
+        )
+    for name, entry in sorted(recorded.get("files", {}).items()):
+        path = out / name
+        if not path.is_file() or sha256_file(path) != entry["sha256"]:
+            raise InputError(path, None, f"missing or its sha256 differs from {recorded_path}; {hint}")
+    return out
+
+
+def previous_version(ref: VersionRef, paths: ReleasePaths) -> VersionRef | None:
+    """The highest recorded version below ``ref``."""
+    older = [v for v in paths.versions() if v < ref and paths.manifest(v).is_file()]
+    return max(older) if older else None
+
+
+def changelog(
+    ref: VersionRef, paths: ReleasePaths, note: Note = no_note, progress: Progress = no_progress
+) -> Changelog:
+    from curation.dataset.diff import diff_versions
+
+    prev = previous_version(ref, paths)
+    if prev is None:
+        return Changelog(previous=None, summary={}, splits={})
+    d = diff_versions(ensure_built(prev, paths, note, progress), paths.build_dir(ref))
+    return Changelog(previous=prev.tag, summary=d["summary"], splits=d["splits"])
+
+
+@dataclass(frozen=True)
+class ReleaseTree:
+    """Exactly the files one commit puts in the repository (path -> bytes)."""
+
+    ref: VersionRef
+    files: dict[str, bytes]
+    configs: tuple[ConfigInfo, ...]
+    items: int
+    changelog: Changelog
+
+
+def _configs(out: Path, manifest: Mapping[str, Any]) -> tuple[dict[str, bytes], list[ConfigInfo]]:
+    files: dict[str, bytes] = {}
+    configs: list[ConfigInfo] = []
+    for name, info in manifest["splits"].items():
+        rows = read_split_rows(out / f"{name}.jsonl")
+        if [r["id"] for r in rows] != info["item_ids"]:
+            raise InputError(out / f"{name}.jsonl", None, "items differ from the manifest's item_ids")
+        path = DATA_FILE.format(config=name)
+        files[path] = hub_parquet_bytes(rows)
+        configs.append(
+            ConfigInfo(
+                name=name,
+                paths=(path,),
+                rows=len(rows),
+                tiers=tuple(sorted({r["num_constraints"] for r in rows})),
+                sources=tuple(sorted({r["source"] for r in rows})),
+            )
+        )
+    configs.append(
+        ConfigInfo(
+            name=ALL_CONFIG,
+            paths=tuple(p for c in configs for p in c.paths),
+            rows=sum(c.rows for c in configs),
+            tiers=tuple(sorted({t for c in configs for t in c.tiers})),
+            sources=tuple(sorted({s for c in configs for s in c.sources})),
+        )
+    )
+    return files, configs
+
+
+def prepare_release(
+    ref: VersionRef,
+    repo: str,
+    paths: ReleasePaths,
+    note: Note = no_note,
+    progress: Progress = no_progress,
+) -> ReleaseTree:
+    """The repository tree of a version: README.md (the card) and one parquet file per split."""
+    from constraints import default_registry
+    from curation.dataset.recipe import load_recipe
+    from curation.raw.sources import load_registry
+
+    out = ensure_built(ref, paths, note, progress)
+    manifest = read_json(out / "manifest.json")
+    recipe = load_recipe(paths.recipe(ref))
+    if recipe.sha256 != manifest["recipe_sha256"]:
+        raise InputError(recipe.path, None, f"changed since {paths.manifest(ref)} was recorded")
+    registry_path = paths.raw_paths().registry
+    registry = load_registry(registry_path)
+    missing = [s for s in recipe.sources if s not in registry]
+    if missing:
+        raise InputError(registry_path, None, f"no entry for source {missing[0]!r} of {recipe.path}")
+    files, configs = _configs(out, manifest)
+    log = changelog(ref, paths, note, progress)
+    description = tomllib.loads(Path(recipe.path).read_text(encoding="utf-8")).get("description", "")
+    card = render_card(
+        CardInputs(
+            tag=ref.tag,
+            repo=repo,
+            description=str(description),
+            recipe=recipe,
+            manifest=manifest,
+            sources=[registry[s] for s in recipe.sources],
+            families=[default_registry().get(fid) for fid in recipe.families],
+            configs=configs,
+            changelog=log,
+        )
+    )
+    return ReleaseTree(
+        ref=ref,
+        files={"README.md": card.encode("utf-8"), **files},
+        configs=tuple(configs),
+        items=int(manifest["items"]),
+        changelog=log,
+    )
+
+
+def _is_tree_file(rel: str) -> bool:
+    return rel == "README.md" or bool(_DATA_FILE.fullmatch(rel))
+
+
+def write_tree(tree: ReleaseTree, dest: Path) -> None:
+    """Write the tree into ``dest`` (new, empty, or holding an earlier dry run, which is replaced)."""
+    if dest.exists() and not dest.is_dir():
+        raise InputError(dest, None, "exists and is not a folder")
+    if dest.is_dir():
+        entries = sorted(p for p in dest.rglob("*") if not p.is_dir())
+        foreign = [p for p in entries if not _is_tree_file(p.relative_to(dest).as_posix())]
+        if foreign:
+            raise InputError(
+                dest, None, f"not empty (holds {foreign[0].relative_to(dest)}); give a new or empty folder"
+            )
+        for p in entries:
+            p.unlink()
+        for d in sorted((p for p in dest.rglob("*") if p.is_dir()), reverse=True):
+            d.rmdir()
+    for rel, data in tree.files.items():
+        target = dest / rel
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        except OSError as exc:
+            raise InputError(target, None, f"cannot write ({exc.strerror})") from None
+
+
+@dataclass(frozen=True)
+class PublishRecord:
+    """What ``release/vX.Y.Z/published.json`` holds (never a token)."""
+
+    version: str
+    repo: str
+    endpoint: str
+    commit: str
+    tag: str
+    private: bool
+
+    @classmethod
+    def from_json(cls, path: Path) -> PublishRecord:
+        data = read_json(path)
+        keys = [f for f in cls.__dataclass_fields__]
+        if not isinstance(data, dict) or any(k not in data for k in keys):
+            raise InputError(path, None, f"expected an object with {', '.join(keys)}")
+        return cls(**{k: data[k] for k in keys})
+
+
+def write_published(paths: ReleasePaths, ref: VersionRef, record: PublishRecord) -> Path:
+    dest = paths.published(ref)
+    write_atomic(dest, json.dumps(asdict(record), indent=2) + "\n")
+    return dest
+
+
+@dataclass(frozen=True)
+class ReleaseStatus:
+    """One row of ``mathif release list``."""
+
+    ref: VersionRef
+    has_recipe: bool
+    has_manifest: bool
+    items: int | None
+    built: str  # "yes", "no", "differs" (from the recorded manifest)
+    published: PublishRecord | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def _built_state(ref: VersionRef, paths: ReleasePaths, recorded: Mapping[str, Any] | None) -> str:
+    built_path = paths.build_dir(ref) / "manifest.json"
+    if not built_path.is_file():
+        return "no"
+    if recorded is None:
+        return "yes"
+    try:
+        return "differs" if manifest_differences(read_json(built_path), recorded) else "yes"
+    except InputError:
+        return "differs"
+
+
+def release_status(paths: ReleasePaths) -> list[ReleaseStatus]:
+    rows = []
+    for ref in paths.versions():
+        problems: list[str] = []
+        recorded = None
+        if paths.manifest(ref).is_file():
+            try:
+                recorded = read_json(paths.manifest(ref))
+            except InputError as err:
+                problems.append(str(err))
+        published = None
+        if paths.published(ref).is_file():
+            try:
+                published = PublishRecord.from_json(paths.published(ref))
+            except InputError as err:
+                problems.append(str(err))
+        rows.append(
+            ReleaseStatus(
+                ref=ref,
+                has_recipe=paths.recipe(ref).is_file(),
+                has_manifest=recorded is not None,
+                items=recorded.get("items") if isinstance(recorded, dict) else None,
+                built=_built_state(ref, paths, recorded),
+                published=published,
+                problems=problems,
+            )
+        )
+    return rows

@@ -1,0 +1,213 @@
+"""Scoring generations against items: instruction following and correctness.
+
+This is MathIF's harness made explicit and pure:
+- the answer is split from the reasoning (``curation.response``);
+- a blank answer follows no constraint (MathIF's ``response.strip() and ...``);
+- hard = every constraint followed, soft = share of constraints followed;
+- correct = the answer graded with math-verify against the gold answer,
+  without evaluating model text (``curation.grading``).
+
+Scopes: each constraint is checked where its item says (``constraint_scope``;
+"answer" by default): "answer" on the answer, "reasoning" on the reasoning,
+"both" on each of them separately (followed only if followed on both).  The
+blank rule holds per part: a blank reasoning follows no constraint checked on
+it.  ``scope_override`` (``score_output``/``score_item``: "answer",
+"reasoning" or "both") checks every constraint of the item in that scope
+instead, e.g. to ask how far constraints meant for the answer also hold in
+the reasoning; ``None`` keeps the item's scopes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from constraints import Instance
+from constraints.base import SCOPES
+from constraints.scope import checked_on
+from curation.core.errors import InputError
+from curation.core.items import Item
+from curation.scoring.grading import grade
+from curation.scoring.split import SplitResponse, split_response
+
+OUTPUT_KEYS = ("output", "responses", "response")
+
+
+def outputs_of(obj: Mapping[str, Any], path: str | Path = "", line: int = 0) -> list[str]:
+    """The sample(s) of one generation line: ``output`` (string or list) or ``response``."""
+    for key in OUTPUT_KEYS:
+        if key in obj:
+            value = obj[key]
+            if isinstance(value, str):
+                return [value]
+            if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+                return list(value)
+            raise InputError(path, line, f"field {key!r} must be a string or a non-empty list of strings")
+    raise InputError(path, line, "no 'output' or 'response' field")
+
+
+@dataclass(frozen=True)
+class SampleScore:
+    follow: tuple[bool, ...]
+    correct: bool
+    answer_chars: int
+    reasoning_chars: int
+
+    @property
+    def hard(self) -> bool:
+        return all(self.follow)
+
+    @property
+    def soft(self) -> float:
+        return sum(self.follow) / len(self.follow) if self.follow else 1.0
+
+    def to_row(self) -> dict[str, Any]:
+        return {
+            "follow": list(self.follow),
+            "hard": self.hard,
+            "soft": self.soft,
+            "correct": self.correct,
+            "answer_chars": self.answer_chars,
+            "reasoning_chars": self.reasoning_chars,
+        }
+
+
+@dataclass(frozen=True)
+class ItemScore:
+    index: int
+    item: Item
+    samples: tuple[SampleScore, ...]
+    scope_override: str | None = None
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """The scope each constraint was checked in (the override, else the item's)."""
+        if self.scope_override is not None:
+            return (self.scope_override,) * len(self.item.constraints)
+        return self.item.scopes
+
+    def _mean(self, values: Iterable[float]) -> float:
+        values = list(values)
+        return sum(values) / len(values)
+
+    @property
+    def hard(self) -> float:
+        return self._mean(float(s.hard) for s in self.samples)
+
+    @property
+    def soft(self) -> float:
+        return self._mean(s.soft for s in self.samples)
+
+    @property
+    def correct(self) -> float:
+        return self._mean(float(s.correct) for s in self.samples)
+
+    def to_row(self) -> dict[str, Any]:
+        """One line of items.jsonl.  With one sample its verdicts are the top-level
+        fields; with several, ``samples`` lists them and the top level holds means
+        (``follow`` then gives each constraint's share of samples that followed it)."""
+        head = {
+            "index": self.index,
+            "id": self.item.id,
+            "source": self.item.source,
+            "constraint_name": list(self.item.constraint_ids),
+            "constraint_scope": list(self.scopes),
+        }
+        if len(self.samples) == 1:
+            return head | self.samples[0].to_row()
+        n = len(self.samples)
+        follow = [sum(s.follow[i] for s in self.samples) / n for i in range(len(self.item.constraints))]
+        return head | {
+            "follow": follow,
+            "hard": self.hard,
+            "soft": self.soft,
+            "correct": self.correct,
+            "samples": [s.to_row() for s in self.samples],
+        }
+
+
+def _check_override(scope_override: str | None) -> None:
+    if scope_override is not None and scope_override not in SCOPES:
+        raise ValueError(f"scope_override must be one of {', '.join(SCOPES)} or None, got {scope_override!r}")
+
+
+def follows_in_scope(
+    constraint: Instance, parts: SplitResponse, scope: str, fix_quirks: bool = False
+) -> bool:
+    """The constraint holds on every part ``scope`` checks, none of them blank."""
+    texts = [parts.answer if part == "answer" else parts.reasoning for part in checked_on(scope)]
+    return all(t.strip() and constraint.check(t, fix_quirks=fix_quirks) for t in texts)
+
+
+def score_output(
+    item: Item,
+    output: str,
+    think_mode: str = "mathif",
+    fix_quirks: bool = False,
+    with_correctness: bool = True,
+    scope_override: str | None = None,
+) -> SampleScore:
+    """One sample: each constraint checked in its scope (or ``scope_override``), and correctness."""
+    _check_override(scope_override)
+    parts = split_response(output, think_mode)
+    answer = parts.answer
+    scopes = item.scopes if scope_override is None else (scope_override,) * len(item.constraints)
+    follow = tuple(
+        follows_in_scope(c, parts, s, fix_quirks) for c, s in zip(item.constraints, scopes, strict=True)
+    )
+    correct = grade(answer, item.answer) if with_correctness else False
+    return SampleScore(follow, correct, len(answer), len(parts.reasoning))
+
+
+def score_item(
+    index: int,
+    item: Item,
+    outputs: Sequence[str],
+    think_mode: str = "mathif",
+    fix_quirks: bool = False,
+    with_correctness: bool = True,
+    scope_override: str | None = None,
+) -> ItemScore:
+    """Every sample of one item (see ``score_output`` for ``scope_override``)."""
+    samples = tuple(
+        score_output(item, o, think_mode, fix_quirks, with_correctness, scope_override) for o in outputs
+    )
+    return ItemScore(index, item, samples, scope_override)
+
+
+def score_block(scores: Sequence[ItemScore]) -> dict[str, Any]:
+    """Items, HAcc, SAcc and correctness of a group of scored items (0.0 when empty)."""
+    n = len(scores)
+    return {
+        "items": n,
+        "hacc": sum(s.hard for s in scores) / n if n else 0.0,
+        "sacc": sum(s.soft for s in scores) / n if n else 0.0,
+        "correctness": sum(s.correct for s in scores) / n if n else 0.0,
+    }
+
+
+def summarize(scores: Sequence[ItemScore]) -> dict[str, Any]:
+    """Overall HAcc, SAcc and correctness, and breakdowns by constraint, source and tier."""
+    by_source: dict[str, list[ItemScore]] = defaultdict(list)
+    by_tier: dict[str, list[ItemScore]] = defaultdict(list)
+    followed: dict[str, list[float]] = defaultdict(list)
+    by_scope: dict[str, list[float]] = defaultdict(list)
+    for s in scores:
+        by_source[s.item.source].append(s)
+        by_tier[str(len(s.item.constraints))].append(s)
+        for i, (cid, scope) in enumerate(zip(s.item.constraint_ids, s.scopes, strict=True)):
+            share = sum(x.follow[i] for x in s.samples) / len(s.samples)
+            followed[cid].append(share)
+            by_scope[scope].append(share)
+    out = score_block(scores)
+    out["samples"] = sum(len(s.samples) for s in scores)
+    out["by_constraint"] = {
+        cid: {"n": len(v), "follow": sum(v) / len(v)} for cid, v in sorted(followed.items())
+    }
+    out["by_source"] = {k: score_block(v) for k, v in sorted(by_source.items())}
+    out["by_num_constraints"] = {k: score_block(v) for k, v in sorted(by_tier.items())}
+    out["by_scope"] = {k: {"n": len(v), "follow": sum(v) / len(v)} for k, v in sorted(by_scope.items())}
+    return out
