@@ -61,7 +61,7 @@ def run_one(recipe: str, out: str) -> dict:
     total = time.perf_counter() - t0
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
-        "items": result.manifest["items"],
+        "items": result.manifest.items,
         "seconds": total,
         "load_seconds": t_load,
         "peak_mib": peak_kib / 1024,

@@ -51,8 +51,9 @@ from pathlib import Path
 from typing import Any
 
 from curation.core.items import Item, item_from_dict, read_items
-from curation.scoring.score import score_item, summarize
+from curation.scoring.score import score_item
 from curation.scoring.split import split_response
+from curation.scoring.summary import summarize
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_REFERENCE = ROOT.parent / "shared" / "reference" / "mathif-v1"
@@ -295,7 +296,7 @@ def child_run_score(data: str, gens: str, out: str) -> None:
         "seconds": seconds,
         "rss_start_mib": rss0,
         "rss_peak_mib": peak_rss_mib(),
-        "hacc": summary["hacc"],
+        "hacc": summary.scores.overall.hacc,
     }
     print(json.dumps(info))
 
@@ -443,10 +444,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if info["items_jsonl_lines"] != len(corpus):
         raise SystemExit(f"run_score wrote {info['items_jsonl_lines']} lines for {len(corpus)} responses")
 
-    s = summarize(scores_b)
+    s = summarize(scores_b).overall
     print(
-        f"corpus verdicts: HAcc {100 * s['hacc']:.1f}%  SAcc {100 * s['sacc']:.1f}%  "
-        f"correct {100 * s['correctness']:.1f}%  (run_score HAcc {100 * info['hacc']:.1f}%)"
+        f"corpus verdicts: HAcc {100 * s.hacc:.1f}%  SAcc {100 * s.sacc:.1f}%  "
+        f"correct {100 * s.correctness:.1f}%  (run_score HAcc {100 * info['hacc']:.1f}%)"
     )
     print()
     print_table(phases)

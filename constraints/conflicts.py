@@ -26,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from .base import Instance
-from .maths import count_display_equations
+from .families.maths import count_display_equations
 from .text import count_words, split_sentences
 
 _REGEX_META = set(".^$*+?{}[]\\|()")

@@ -1,8 +1,9 @@
 """The registry of constraint families.
 
-Built-in families come from this package; third-party packages add theirs
-through the entry-point group ``mathif.constraints``.  An entry point may name
-a ``Family``, an iterable of families, or a module with a ``FAMILIES`` tuple::
+Built-in families come from ``constraints.families`` (one module per
+category); third-party packages add theirs through the entry-point group
+``mathif.constraints``.  An entry point may name a ``Family``, an iterable of
+families, or a module with a ``FAMILIES`` tuple::
 
     [project.entry-points."mathif.constraints"]
     my_family = "my_package.my_module:FAMILY"
@@ -10,7 +11,10 @@ a ``Family``, an iterable of families, or a module with a ``FAMILIES`` tuple::
 ``BUILTIN`` holds MathIF's 15 families (``MATHIF_IDS``, what ``families =
 "mathif"`` means in a recipe); ``EXTENDED`` the families beyond MathIF that
 ship with the tool (IFEval's left-out ones, newer sets', maths-specific ones);
-``SHIPPED`` both, what ``families = "all"`` means.  Plugins come after them.
+``SHIPPED`` both, what ``families = "all"`` means.  Plugins come after them;
+``MATHIF_PLUGINS`` (comma-separated entry-point names, empty for none) limits which.
+The order of ``SHIPPED`` is the order families are listed and drawn in, so a
+new family goes at the end of ``EXTENDED``.
 
 The type-level conflict table is MathIF's, made symmetric, plus what each
 family declares in its ``conflicts`` field, plus ``EXTENDED_CONFLICTS``.
@@ -18,34 +22,69 @@ family declares in its ``conflicts`` field, plus ``EXTENDED_CONFLICTS``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from importlib.metadata import entry_points
 from types import MappingProxyType, ModuleType
 
-from . import affix, format, layout, length, lexical, markup, maths, words
 from .base import Family, UnknownConstraintError
+from .families import MODULES, affix, format, length, lexical, maths
 
 ENTRY_POINT_GROUP = "mathif.constraints"
+# Unset: every installed plugin.  Set: only the entry points it names (comma-separated;
+# empty = none), e.g. to build or test without a stray plugin of the environment.
+PLUGINS_ENV = "MATHIF_PLUGINS"
 
-BUILTIN: tuple[Family, ...] = (
-    *lexical.FAMILIES,
-    *length.FAMILIES,
-    *format.FAMILIES,
-    *affix.FAMILIES,
-)
+# MathIF's 15: lexical, length, format, affix (MathIF's order).
+BUILTIN: tuple[Family, ...] = tuple(f for module in MODULES for f in module.MATHIF_FAMILIES)
 
 MATHIF_IDS: tuple[str, ...] = tuple(f.id for f in BUILTIN)
 
+# In the order they were added, which is not by category.
 EXTENDED: tuple[Family, ...] = (
-    *layout.FAMILIES,
-    *markup.FAMILIES,
-    *words.FAMILIES,
-    *maths.FAMILIES,
+    # IFEval's sentences and paragraphs, IFBench's range of words
+    length.NUMBER_SENTENCES,
+    length.NUMBER_PARAGRAPHS,
+    length.NTH_PARAGRAPH_FIRST_WORD,
+    length.COUNT_WORD_RANGE,
+    # IFEval's title, JSON, placeholders and postscript, IFBench's sub-bullets
+    format.TITLE,
+    format.JSON_FORMAT,
+    format.PLACEHOLDERS,
+    affix.POSTSCRIPT,
+    format.SUB_BULLETS,
+    # IFEval's letter frequency, Tülu 3's word families
+    lexical.LETTER_FREQUENCY,
+    lexical.WORD_ONCE,
+    affix.FIRST_WORD,
+    affix.LAST_WORD,
+    affix.START_END,
+    # maths-specific
+    maths.SINGLE_BOXED,
+    maths.ANSWER_FIRST,
+    maths.ANSWER_IN_WORDS,
+    maths.MAX_DISPLAY_EQUATIONS,
+    maths.VARIABLE_NAME,
+    maths.REDUCED_FRACTION,
 )
 
 SHIPPED: tuple[Family, ...] = (*BUILTIN, *EXTENDED)
 SHIPPED_IDS: tuple[str, ...] = tuple(f.id for f in SHIPPED)
+
+
+def _check_shipped() -> None:
+    """Every extended family of the category modules is listed in EXTENDED, once."""
+    listed = [f.id for f in EXTENDED]
+    defined = [f.id for module in MODULES for f in module.EXTENDED_FAMILIES]
+    if sorted(listed) != sorted(defined):
+        raise RuntimeError(
+            "constraints.registry.EXTENDED must list each family of the modules' EXTENDED_FAMILIES "
+            f"once: listed {sorted(listed)}, defined {sorted(defined)}"
+        )
+
+
+_check_shipped()
 
 # IFEval: JSON output combines with nothing but the keyword lists.
 EXTENDED_CONFLICTS: Mapping[str, frozenset[str]] = MappingProxyType(
@@ -119,7 +158,11 @@ def _families_from(obj: object) -> list[Family]:
 
 def _plugin_families() -> list[Family]:
     found: list[Family] = []
+    allowed = os.environ.get(PLUGINS_ENV)
+    names = None if allowed is None else {n.strip() for n in allowed.split(",") if n.strip()}
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        if names is not None and ep.name not in names:
+            continue
         try:
             found.extend(_families_from(ep.load()))
         except Exception as exc:  # noqa: BLE001 - a broken plugin must name itself

@@ -5,6 +5,6 @@
 command.  README.md's Layout section lists what each may import; a test enforces it.
 """
 
-from curation.core.version import __version__
+from curation.core import __version__
 
 __all__ = ["__version__"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from curation.dataset.build import build, manifest_text
+from curation.dataset.build import build
 from curation.dataset.recipe import load_recipe
 from curation.dataset.verify import verify_file
 from curation.raw.cache import load_problems, lock_sha256, source_labels
@@ -39,14 +39,14 @@ def built(raw_home, tmp_path_factory):
 
 def test_v1_matches_the_recorded_manifest(built):
     recorded = json.loads((ROOT / "release" / "v1.0.0" / "manifest.json").read_text(encoding="utf-8"))
-    mine = json.loads(manifest_text(built.manifest))
+    mine = json.loads(built.manifest.to_json())
     if recorded["parquet"]["writer"] != mine["parquet"]["writer"]:  # parquet bytes follow the writer
         recorded.pop("parquet"), mine.pop("parquet")
     assert mine == recorded
 
 
 def test_v1_has_mathifs_shape_and_every_item_verifies(built):
-    m = built.manifest
+    m = built.manifest.to_dict()
     assert m["items"] == 420
     tiers = {1: 0, 2: 0, 3: 0}
     for f in sorted(built.out.glob("*.jsonl")):
@@ -67,5 +67,5 @@ def test_v1_rebuild_is_byte_identical(built, raw_home, tmp_path):
     again = build(
         rec, tmp_path, load_problems(rec.sources, raw_home), lock_sha256(raw_home), source_labels(raw_home)
     )
-    for name in built.manifest["files"]:
+    for name in built.manifest.files:
         assert (built.out / name).read_bytes() == (again.out / name).read_bytes(), name

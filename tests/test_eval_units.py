@@ -22,8 +22,9 @@ from curation.evaluation.backends import BackendReport, Failure, GenRequest, cha
 from curation.evaluation.config import ChatOptions, Sampling, make_config
 from curation.evaluation.data import load_dataset, prompts_of
 from curation.evaluation.run import EvalIncomplete, plan_requests, run_eval
-from curation.evaluation.score import SampleLength, length_bins, score_eval, summary_of
+from curation.evaluation.score import SampleLength, score_eval
 from curation.evaluation.store import Generation, RunFolder
+from curation.evaluation.summary import EvalSummary, LengthBin, RunDescription, length_bins, summary_of
 
 from .eval_support import reference_slice
 
@@ -399,7 +400,7 @@ def test_settings_that_do_not_change_generations_may_change(tmp_path):
         think_mode="last",
     )
     outcome = run_eval(other, backend_factory=never)
-    assert "both_scope" in outcome.summary and outcome.generated == 0
+    assert outcome.summary.both_scope is not None and outcome.generated == 0
 
 
 # scoring -------------------------------------------------------------------------------------------
@@ -419,14 +420,15 @@ def test_scores_with_and_without_constraints_and_on_the_reasoning_trace(tmp_path
     }
     backend = ScriptedBackend(text=lambda r, s: outputs[(r.run, r.key)])
     s = run_eval(config(tmp_path, data, trace_scope="both"), backend_factory=lambda _c: backend).summary
-    assert (s["hacc"], s["sacc"], s["correctness"]) == (0.5, 0.5, 0.5)
-    assert s["correctness_without_constraints"] == 1.0
-    assert s["by_source"]["src"]["hacc"] == 1.0 and s["by_source"]["other"]["hacc"] == 0.0
-    assert s["by_source"]["other"]["correctness_without_constraints"] == 1.0
-    assert s["by_constraint"]["punctuation:no_comma"]["follow"] == 0.5
+    assert (s.hacc, s.sacc, s.correctness) == (0.5, 0.5, 0.5)
+    assert s.correctness_without_constraints == 1.0
+    assert s.by_source["src"].hacc == 1.0 and s.by_source["other"].hacc == 0.0
+    assert s.by_source["other"].correctness_without_constraints == 1.0
+    assert s.by_constraint["punctuation:no_comma"].follow == 0.5
     # reasoning of item 1 shouts with commas, of item 2 follows both
-    assert (s["reasoning_scope"]["hacc"], s["reasoning_scope"]["sacc"]) == (0.5, 0.5)
-    assert s["both_scope"]["hacc"] == 0.0 and s["both_scope"]["sacc"] == 0.0
+    assert s.reasoning_scope and (s.reasoning_scope.hacc, s.reasoning_scope.sacc) == (0.5, 0.5)
+    assert s.both_scope and s.both_scope.hacc == 0.0 and s.both_scope.sacc == 0.0
+    assert EvalSummary.read(tmp_path / "run" / "summary.json") == s
     report = (tmp_path / "run" / "report.md").read_text(encoding="utf-8")
     assert "| correctness, no constraints in the prompt | 100.00 |" in report
     assert "| what the constraints cost in correctness (points) | +50.00 |" in report
@@ -436,15 +438,16 @@ def test_scores_with_and_without_constraints_and_on_the_reasoning_trace(tmp_path
 def test_length_bins_show_following_falling_with_length():
     lengths = [SampleLength(n, n < 50, 1.0 if n < 50 else 0.5, True) for n in range(100)]
     bins = length_bins(lengths, bins=4)
-    assert [b["samples"] for b in bins] == [25, 25, 25, 25]
-    assert [b["hacc"] for b in bins] == [1.0, 1.0, 0.0, 0.0]
-    assert bins[0]["min"] == 0 and bins[-1]["max"] == 99
+    assert [b.samples for b in bins] == [25, 25, 25, 25]
+    assert [b.hacc for b in bins] == [1.0, 1.0, 0.0, 0.0]
+    assert bins[0].min == 0 and bins[-1].max == 99
     assert length_bins(lengths[:2], bins=6) == length_bins(lengths[:2], bins=2)
     capped = [SampleLength(n, True, 1.0, False) for n in (3, 5, 9)] + [
         SampleLength(96, False, 0.0, False)
     ] * 9
     bins = length_bins(capped, bins=4)  # ties at the token limit are not split over several bins
-    assert [(b["min"], b["max"], b["samples"]) for b in bins] == [(3, 9, 3), (96, 96, 9)]
+    assert [(b.min, b.max, b.samples) for b in bins] == [(3, 9, 3), (96, 96, 9)]
+    assert all(LengthBin.from_dict(b.to_dict()) == b for b in bins)
     assert length_bins([], bins=4) == []
 
 
@@ -457,7 +460,10 @@ def test_lengths_are_tokens_when_every_sample_has_a_count(tmp_path):
     done[(items[0].key, "constraints", 0)] = Generation(items[0].key, "constraints", 0, "abcd")
     scores = score_eval(items, ("constraints",), done, 1)
     assert scores.length_unit == "characters" and sorted(x.length for x in scores.lengths) == [3, 4]
-    assert summary_of(scores)["correctness_without_constraints"] is None
+    run = RunDescription("m", "vllm", "d", ["constraints"], {}, "mathif", False, "answer")
+    summary = summary_of(scores, run)
+    assert summary.correctness_without_constraints is None
+    assert summary.to_dict()["correctness_without_constraints"] is None
 
 
 # compare -----------------------------------------------------------------------------------------

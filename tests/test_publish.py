@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from curation.cli import app
 from curation.core.parquet import decode_record
-from curation.dataset.build import build, manifest_text
+from curation.dataset.build import build
 from curation.dataset.diff import diff_versions
 from curation.dataset.recipe import load_recipe
 from curation.raw.cache import load_problems, lock_sha256, source_labels
@@ -180,6 +180,7 @@ def test_publish_builds_then_makes_one_commit_then_the_tag_then_the_record(env, 
     assert calls[tags[0]].endswith(f"/tag/{head}")  # the tag names the commit, not the branch
     record = json.loads((env.release / "v1.0.0" / "published.json").read_text(encoding="utf-8"))
     assert record == {
+        "format_version": 1,
         "version": "1.0.0",
         "repo": REPO,
         "endpoint": env.hub.url,
@@ -306,7 +307,7 @@ def v2(env, v1):
         lock_sha256(env.raw),
         source_labels(env.raw),
     )
-    (folder / "manifest.json").write_text(manifest_text(result.manifest), encoding="utf-8")
+    result.manifest.write(folder / "manifest.json")
     v1_commit = repo_state(env).tags["v1.0.0"]
     published = publish(env, "1.0.1")
     assert published.exit_code == 0, published.output

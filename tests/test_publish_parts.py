@@ -11,6 +11,7 @@ import pytest
 from constraints import default_registry
 from curation.core.errors import InputError
 from curation.core.parquet import decode_record, hub_parquet_bytes, read_split_rows
+from curation.dataset.manifest import FileHash, Manifest, ParquetFiles, SplitRecord
 from curation.dataset.recipe import load_recipe
 from curation.raw.sources import load_registry
 from curation.release.card import (
@@ -28,7 +29,6 @@ from curation.release.tree import (
     ReleasePaths,
     ReleaseTree,
     VersionRef,
-    manifest_differences,
     previous_version,
     write_tree,
 )
@@ -80,13 +80,42 @@ def test_previous_version_is_the_highest_recorded_one_below(tmp_path):
     assert previous_version(VersionRef.parse("v0.9.0"), paths) is None
 
 
+def _manifest(
+    items: int = 3, writer: str = "pyarrow 1", parquet_sha: str = "p1", files: bool = True
+) -> Manifest:
+    split = SplitRecord(items, {}, [], [], [])
+    return Manifest(
+        version="1.0.0",
+        recipe_sha256="r",
+        raw_lock_sha256="l",
+        tool_version="0.2.0",
+        items=items,
+        files={"a.jsonl": FileHash("j1", items)} if files else {},
+        parquet=ParquetFiles(writer, {"a.parquet": FileHash(parquet_sha, items)}),
+        splits={"a": split},
+    )
+
+
 def test_manifest_differences_ignore_parquet_only_from_another_writer():
-    recorded = {"items": 3, "files": {"a.jsonl": 1}, "parquet": {"writer": "pyarrow 1", "files": {"x": 1}}}
-    other_writer = recorded | {"parquet": {"writer": "pyarrow 2", "files": {"x": 2}}}
-    same_writer = recorded | {"parquet": {"writer": "pyarrow 1", "files": {"x": 2}}}
-    assert manifest_differences(other_writer, recorded) == []
-    assert manifest_differences(same_writer, recorded) == ["parquet"]
-    assert manifest_differences(recorded | {"items": 4, "files": {}}, recorded) == ["files", "items"]
+    recorded = _manifest()
+    assert _manifest(writer="pyarrow 2", parquet_sha="p2").differences(recorded) == []
+    assert _manifest(parquet_sha="p2").differences(recorded) == ["parquet"]
+    assert _manifest(items=4, files=False).differences(recorded) == ["files", "items", "parquet", "splits"]
+
+
+def test_a_manifest_round_trips_and_an_unknown_format_version_is_one_clear_error(tmp_path):
+    m = _manifest()
+    (tmp_path / "m.json").write_text(m.to_json(), encoding="utf-8")
+    assert Manifest.read(tmp_path / "m.json") == m
+    assert json.loads(m.to_json())["format_version"] == 1
+    doc = json.loads(m.to_json()) | {"format_version": 99}
+    (tmp_path / "m.json").write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(InputError, match="format_version 99") as err:
+        Manifest.read(tmp_path / "m.json")
+    assert str(err.value).startswith(str(tmp_path / "m.json"))
+    (tmp_path / "m.json").write_text(json.dumps(json.loads(m.to_json()) | {"items": "3"}), encoding="utf-8")
+    with pytest.raises(InputError, match="items must be int"):
+        Manifest.read(tmp_path / "m.json")
 
 
 # the Hub parquet schema ---------------------------------------------------------------------
@@ -165,11 +194,11 @@ def test_write_tree_replaces_an_earlier_tree_but_never_foreign_files(tmp_path):
 
 def card_inputs(changelog: Changelog) -> CardInputs:
     recipe = load_recipe(ROOT / "release" / "v1.0.0" / "recipe.toml")
-    manifest = json.loads((ROOT / "release" / "v1.0.0" / "manifest.json").read_text(encoding="utf-8"))
+    manifest = Manifest.read(ROOT / "release" / "v1.0.0" / "manifest.json")
     registry = load_registry(ROOT / "raw" / "sources.toml")
     configs = [
-        ConfigInfo(name, (DATA_FILE.format(config=name),), s["rows"], (int(name.endswith("single")),), ("x",))
-        for name, s in manifest["splits"].items()
+        ConfigInfo(name, (DATA_FILE.format(config=name),), s.rows, (int(name.endswith("single")),), ("x",))
+        for name, s in manifest.splits.items()
     ]
     configs.append(ConfigInfo(ALL_CONFIG, tuple(c.paths[0] for c in configs), 420, (1, 2, 3), ("x",)))
     return CardInputs(

@@ -23,7 +23,8 @@ from curation.core.items import item_from_dict
 from curation.dataset.build import build_splits
 from curation.dataset.recipe import draw_scope, load_recipe
 from curation.dataset.verify import verify_object
-from curation.scoring.score import score_item, score_output, summarize
+from curation.scoring.score import score_item, score_output
+from curation.scoring.summary import summarize
 
 from .test_build import RECIPE, toy_problems
 
@@ -146,7 +147,7 @@ def test_item_rows_and_summary_carry_the_scopes():
     overridden = score_item(0, item, [REASONING_OK], with_correctness=False, scope_override="answer")
     assert overridden.to_row()["constraint_scope"] == ["answer", "answer"]
     summary = summarize([scored, overridden])
-    assert summary["by_scope"] == {
+    assert summary.to_dict()["by_scope"] == {
         "answer": {"n": 2, "follow": 0.0},
         "both": {"n": 1, "follow": 0.0},
         "reasoning": {"n": 1, "follow": 1.0},

@@ -8,7 +8,7 @@ import typer
 
 from curation.cli import constraints, dataset, evaluation, raw, release, score
 from curation.cli.console import console, user_errors
-from curation.core.version import __version__
+from curation.core import __version__
 
 app = typer.Typer(
     name="mathif",

@@ -19,8 +19,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from curation.core.errors import InputError, ServiceFailure
-from curation.core.progress import Progress as ProgressFn
+from curation.core import InputError, ServiceFailure
+from curation.core import Progress as ProgressFn
 
 console = Console()
 err_console = Console(stderr=True)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from curation.cli.console import console, user_errors
-from curation.core.errors import InputError
+from curation.core import InputError
 
 app = typer.Typer(
     help="The constraint families: list them, show one, or start a new one from a template.",

@@ -37,9 +37,8 @@ def build_cmd(
     item satisfiable with a joint witness, and writes one JSONL (and parquet) file
     per split and tier plus manifest.json.  Same recipe + same raw lock = same bytes.
     """
-    from curation.dataset.build import build, manifest_text
-    from curation.dataset.recipe import load_recipe
-    from curation.raw.cache import load_problems, lock_sha256, source_labels
+    from curation.dataset import build, load_recipe
+    from curation.raw import load_problems, lock_sha256, source_labels
 
     rec = load_recipe(recipe)
     problems = load_problems(rec.sources)
@@ -49,16 +48,16 @@ def build_cmd(
             rec, target, problems, lock_sha256(), source_labels(), progress=progress, parquet=parquet
         )
     m = result.manifest
-    table = Table(title=f"mathif {m['version']} -> {target}")
+    table = Table(title=f"mathif {m.version} -> {target}")
     for col in ("split", "items", "redraws", "not discriminative"):
         table.add_column(col, justify="left" if col == "split" else "right")
     for s in result.splits:
         table.add_row(s.name, str(len(s.rows)), str(s.draws - len(s.rows)), str(len(s.not_discriminative)))
     console.print(table)
-    console.print(f"{m['items']} items, every one proven satisfiable; manifest {target / 'manifest.json'}")
+    console.print(f"{m.items} items, every one proven satisfiable; manifest {target / 'manifest.json'}")
     if record:
         dest = Path(recipe).parent / "manifest.json"
-        dest.write_text(manifest_text(m), encoding="utf-8")
+        m.write(dest)
         console.print(f"recorded {dest}")
 
 
@@ -74,8 +73,8 @@ def verify_cmd(
     (a joint witness or a proof of impossibility) and gradable gold answers, for
     the tool's files and MathIF's.  Exit code 1 if any item fails.
     """
-    from curation.core.items import dataset_files
-    from curation.dataset.verify import verify_file
+    from curation.core import dataset_files
+    from curation.dataset import verify_file
 
     paths = [p for f in files for p in dataset_files(f)]
     verdicts = [v for p in paths for v in verify_file(p)]
@@ -116,7 +115,7 @@ def diff_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the full diff as JSON.")] = False,
 ) -> None:
     """Items added, removed and changed between two built versions."""
-    from curation.dataset.diff import diff_versions
+    from curation.dataset import diff_versions
 
     d = diff_versions(old, new)
     if as_json:

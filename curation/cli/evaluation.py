@@ -205,8 +205,7 @@ def eval_cmd(
     Then OUT gets summary.json (HAcc, SAcc, correctness), items.jsonl, report.md
     and plots/.
     """
-    from curation.evaluation.config import make_config
-    from curation.evaluation.run import run_eval
+    from curation.evaluation import make_config, run_eval
 
     flags = {
         "dataset": dataset,
@@ -243,9 +242,10 @@ def eval_cmd(
     with progress_bar("generating", eta=True) as progress:
         outcome = run_eval(cfg, on_generation=progress, note=note)
     s = outcome.summary
-    print_summary(s, f"mathif eval: {cfg.model} on {cfg.dataset}")
-    if s.get("correctness_without_constraints") is not None:
-        console.print(f"correctness without constraints: {100 * s['correctness_without_constraints']:.2f} %")
+    title = f"mathif eval: {cfg.model} on {cfg.dataset}"
+    print_summary(title, s.overall, s.by_source, s.by_num_constraints, s.by_constraint)
+    if s.correctness_without_constraints is not None:
+        console.print(f"correctness without constraints: {100 * s.correctness_without_constraints:.2f} %")
     console.print(
         f"{outcome.generated} samples generated, {outcome.reused} reused; wrote {cfg.out / 'summary.json'}, "
         f"{cfg.out / 'items.jsonl'}, {cfg.out / 'report.md'} and {cfg.out / 'plots'}/"
@@ -262,7 +262,7 @@ def compare_cmd(
     ] = None,
 ) -> None:
     """Several eval runs side by side: HAcc, SAcc and correctness, as MathIF's leaderboard."""
-    from curation.evaluation.run import run_compare
+    from curation.evaluation import run_compare
 
     rows = run_compare(runs, out)
     table = Table(title="mathif compare")

@@ -14,19 +14,22 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
 from curation.cli.console import console, err_console, error_line, user_errors
-from curation.core.errors import InputError
-from curation.core.jsonio import read_jsonl
-from curation.core.problems import Problem
-from curation.raw.cache import load_problems
-from curation.raw.near_dups import (
+from curation.core import InputError, Problem, read_jsonl
+from curation.raw import (
     DEFAULT_DUP_THRESHOLD,
     DEFAULT_MATCH_CUTOFF,
+    GRADABLE_BAR,
+    MIRROR_ENV,
     NearDuplicates,
+    PullOutcome,
+    RawPaths,
     find_near_duplicates,
+    load_problems,
+    load_registry,
     match_questions,
+    pull,
+    select_sources,
 )
-from curation.raw.pull import GRADABLE_BAR, MIRROR_ENV, PullOutcome, RawPaths, pull
-from curation.raw.sources import load_registry, select_sources
 
 app = typer.Typer(
     help="Raw sources: pull them (Hub or mirror) into typed problems, show statistics and "

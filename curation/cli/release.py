@@ -13,7 +13,7 @@ from rich.table import Table
 from curation.cli.console import console, err_console, note, progress_bar, user_errors
 
 if TYPE_CHECKING:
-    from curation.release.tree import ReleaseTree
+    from curation.release import ReleaseTree
 
 app = typer.Typer(
     help="Publish built versions to the Hugging Face Hub (one commit and one tag per version) "
@@ -65,12 +65,16 @@ def publish_cmd(
     token comes from HF_TOKEN or the huggingface_hub login and is never shown or
     stored.  release/vX.Y.Z/published.json records the commit and the tag.
     """
-    from curation.release.hub import Hub, check_repo_id, default_endpoint, publish_tree, resolve_token
-    from curation.release.tree import (
+    from curation.release import (
+        Hub,
         ReleasePaths,
         VersionRef,
+        check_repo_id,
+        default_endpoint,
         prepare_release,
+        publish_tree,
         require_release,
+        resolve_token,
         write_published,
         write_tree,
     )
@@ -117,7 +121,7 @@ def list_cmd(
     build_root: BuildRoot = Path("build"),
 ) -> None:
     """Local versions: recipe, manifest, items, whether built, and where each was published."""
-    from curation.release.tree import ReleasePaths, release_status
+    from curation.release import ReleasePaths, release_status
 
     rows = release_status(ReleasePaths(release_root, build_root))
     if as_json:
@@ -136,7 +140,7 @@ def list_cmd(
         ]
         typer.echo(json.dumps(out, indent=2))
         return
-    from curation.release.hub import default_endpoint
+    from curation.release import default_endpoint
 
     table = Table(title=f"mathif releases in {release_root}")
     for col in ("version", "recipe/manifest", "items", "built", "published to", "tag", "commit"):

@@ -2,42 +2,54 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Protocol
 
 import typer
 from rich.table import Table
 
 from curation.cli.console import console, progress_bar
-from curation.core.errors import InputError
+from curation.core import InputError
+from curation.scoring import GroupScores
 
 
 def _pct(x: float) -> str:
     return f"{100 * x:.2f}"
 
 
-def print_summary(summary: dict[str, Any], title: str) -> None:
+class _Rate(Protocol):
+    n: int
+    follow: float
+
+
+def print_summary(
+    title: str,
+    overall: GroupScores,
+    by_source: Mapping[str, GroupScores],
+    by_num_constraints: Mapping[str, GroupScores],
+    by_constraint: Mapping[str, _Rate],
+) -> None:
+    """The terminal tables of ``mathif score`` and ``mathif eval``."""
     table = Table(title=title)
     for col in ("group", "items", "HAcc %", "SAcc %", "correct %"):
         table.add_column(col, justify="left" if col == "group" else "right")
 
-    def row(name: str, block: dict[str, Any]) -> None:
-        table.add_row(
-            name, str(block["items"]), _pct(block["hacc"]), _pct(block["sacc"]), _pct(block["correctness"])
-        )
+    def row(name: str, block: GroupScores) -> None:
+        table.add_row(name, str(block.items), _pct(block.hacc), _pct(block.sacc), _pct(block.correctness))
 
-    row("all", summary)
-    for name, block in summary["by_source"].items():
+    row("all", overall)
+    for name, block in by_source.items():
         row(f"source {name}", block)
-    for name, block in summary["by_num_constraints"].items():
+    for name, block in by_num_constraints.items():
         row(f"{name} constraint(s)", block)
     console.print(table)
     ctable = Table(title="instruction following per constraint type")
     ctable.add_column("constraint")
     ctable.add_column("n", justify="right")
     ctable.add_column("followed %", justify="right")
-    for cid, block in summary["by_constraint"].items():
-        ctable.add_row(cid, str(block["n"]), _pct(block["follow"]))
+    for cid, rate in by_constraint.items():
+        ctable.add_row(cid, str(rate.n), _pct(rate.follow))
     console.print(ctable)
 
 
@@ -78,8 +90,7 @@ def score_cmd(
     Hard accuracy: all constraints met; soft accuracy: share of constraints met;
     correctness: the answer graded with math-verify against the gold answer.
     """
-    from curation.scoring.run import run_score
-    from curation.scoring.split import THINK_MODES
+    from curation.scoring import THINK_MODES, run_score
 
     if think_mode not in THINK_MODES:
         raise InputError(
@@ -87,5 +98,6 @@ def score_cmd(
         )
     with progress_bar("scoring") as progress:
         summary = run_score(data, generations, out, think_mode, fix_quirks, correctness, progress=progress)
-    print_summary(summary, f"mathif score: {data}")
+    b = summary.scores
+    print_summary(f"mathif score: {data}", b.overall, b.by_source, b.by_num_constraints, b.by_constraint)
     console.print(f"wrote {out / 'items.jsonl'} and {out / 'summary.json'}")

@@ -9,26 +9,19 @@ give byte-identical JSONL and manifest files.
 
 from __future__ import annotations
 
-import json
 import random
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from constraints import ConstraintArgError, Registry, default_registry
-from curation.core.errors import InputError
-from curation.core.hashing import sha256_bytes
-from curation.core.jsonio import dumps_line, write_atomic
-from curation.core.problems import Problem
-from curation.core.progress import Progress, no_progress
-from curation.core.prompts import render_prompt
-from curation.core.version import __version__
+from curation.core import InputError, Problem, Progress, dumps_line, no_progress, render_prompt, write_atomic
 from curation.dataset.compose import CompositionError, compose
+from curation.dataset.manifest import Manifest, SplitRecord, make_manifest
 from curation.dataset.recipe import TIERS, Recipe, SplitSpec, draw_scope
 from curation.dataset.sampling import derive_seed, dup_key, eligible, stratified_sample
-from curation.raw.near_dups import find_near_duplicates
+from curation.raw import find_near_duplicates
 
 
 @dataclass
@@ -42,7 +35,7 @@ class BuiltSplit:
 @dataclass
 class BuildResult:
     out: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
     splits: list[BuiltSplit]
 
 
@@ -161,54 +154,9 @@ def parquet_bytes(rows: Sequence[dict[str, Any]]) -> bytes:
     """The same rows as parquet, in the one schema every split and the Hub share
     (``curation.publish_parquet``: argument objects and metadata as JSON text), so
     all of a version's parquet files read together."""
-    from curation.core.parquet import hub_parquet_bytes
+    from curation.core import hub_parquet_bytes
 
     return hub_parquet_bytes(rows)
-
-
-def parquet_writer() -> str:
-    import pyarrow as pa
-
-    return f"pyarrow {pa.__version__}"
-
-
-def _hashes(files: dict[str, bytes], splits: Sequence[BuiltSplit]) -> dict[str, dict[str, Any]]:
-    return {n: {"sha256": sha256_bytes(d), "rows": _rows_in(n, splits)} for n, d in sorted(files.items())}
-
-
-def make_manifest(
-    recipe: Recipe, lock_sha256: str, splits: Sequence[BuiltSplit], files: dict[str, bytes]
-) -> dict:
-    """JSONL files are byte-identical on any machine; parquet bytes also depend on the
-    writer's version, so they are listed apart with the writer that made them."""
-    jsonl = {n: d for n, d in files.items() if n.endswith(".jsonl")}
-    parquet = {n: d for n, d in files.items() if n.endswith(".parquet")}
-    return {
-        "version": recipe.version,
-        "recipe_sha256": recipe.sha256,
-        "raw_lock_sha256": lock_sha256,
-        "tool_version": __version__,
-        "items": sum(len(s.rows) for s in splits),
-        "files": _hashes(jsonl, splits),
-        "parquet": {"writer": parquet_writer(), "files": _hashes(parquet, splits)} if parquet else None,
-        "splits": {
-            s.name: {
-                "rows": len(s.rows),
-                "constraint_types": dict(
-                    sorted(Counter(c for r in s.rows for c in r["constraint_name"]).items())
-                ),
-                "item_ids": [r["id"] for r in s.rows],
-                "problem_ids": [r["problem_id"] for r in s.rows],
-                "not_discriminative": s.not_discriminative,
-            }
-            for s in splits
-        },
-    }
-
-
-def _rows_in(file_name: str, splits: Sequence[BuiltSplit]) -> int:
-    stem = file_name.rsplit(".", 1)[0]
-    return next(len(s.rows) for s in splits if s.name == stem)
 
 
 def build(
@@ -234,19 +182,9 @@ def build(
         files[f"{s.name}.jsonl"] = jsonl_bytes(s.rows)
         if parquet:
             files[f"{s.name}.parquet"] = parquet_bytes(s.rows)
-    manifest = make_manifest(recipe, lock_sha256, splits, files)
-    out.mkdir(parents=True, exist_ok=True)
+    records = {s.name: SplitRecord.of_rows(s.rows, s.not_discriminative) for s in splits}
+    manifest = make_manifest(recipe.version, recipe.sha256, lock_sha256, records, files)
     for name, data in files.items():
-        _write_bytes(out / name, data)
-    write_atomic(out / "manifest.json", manifest_text(manifest))
+        write_atomic(out / name, data)
+    manifest.write(out / "manifest.json")
     return BuildResult(out, manifest, splits)
-
-
-def manifest_text(manifest: dict) -> str:
-    return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from curation.core.errors import InputError
-from curation.core.jsonio import read_jsonl
+from curation.core import InputError, read_jsonl
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,7 @@ from typing import Any
 from constraints import Registry, default_registry
 from constraints.base import DEFAULT_SCOPE, SCOPES
 from constraints.registry import MATHIF_IDS, SHIPPED_IDS
-from curation.core.errors import InputError
-from curation.core.hashing import sha256_bytes
-from curation.core.prompts import DEFAULT_TEMPLATE
+from curation.core import DEFAULT_TEMPLATE, InputError, sha256_bytes
 
 TIERS = {1: "single", 2: "double", 3: "triple"}
 TIER_BY_NAME = {v: k for k, v in TIERS.items()}

@@ -10,8 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Collection, Mapping, Sequence
 
-from curation.core.hashing import sha256_int
-from curation.core.problems import Problem
+from curation.core import Problem, sha256_int
 
 
 def derive_seed(seed: int, *parts: object) -> int:

@@ -25,9 +25,8 @@ from typing import Any
 
 from constraints import Registry, default_registry
 from constraints.scope import checked_on, scoped_conflicts, scoped_witness
-from curation.core.errors import InputError
-from curation.core.items import item_from_dict
-from curation.scoring.grading import is_gradable
+from curation.core import InputError, item_from_dict
+from curation.scoring import is_gradable
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from curation.core.errors import InputError
-from curation.scoring.split import THINK_MODES
+from curation.core import InputError
+from curation.scoring import THINK_MODES
 
 BACKENDS = ("vllm", "openai")
 TRACE_SCOPES = ("answer", "reasoning", "both")

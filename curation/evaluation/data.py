@@ -16,9 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from curation.core.errors import InputError
-from curation.core.items import Item, dataset_files, read_items
-from curation.core.prompts import DEFAULT_TEMPLATE, render_prompt
+from curation.core import DEFAULT_TEMPLATE, InputError, Item, dataset_files, read_items, render_prompt
 
 
 @dataclass(frozen=True)

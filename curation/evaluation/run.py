@@ -6,23 +6,22 @@ generate what is missing (resumable) -> score with ``curation.scoring`` ->
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from curation.core.errors import InputError, ServiceFailure
-from curation.core.jsonio import write_atomic, write_jsonl
-from curation.core.version import __version__
+from curation.core import InputError, ServiceFailure, __version__, write_atomic, write_json, write_jsonl
 from curation.evaluation.backends import Backend, GenRequest, make_backend, prompt_seed
-from curation.evaluation.config import EvalConfig, Sampling, describe, json_ready
+from curation.evaluation.config import EvalConfig, Sampling, describe
 from curation.evaluation.data import EvalItem, fingerprint, load_dataset
+from curation.evaluation.records import GenerationSettings, RunInfo, RunRecord
 from curation.evaluation.report.markdown import compare_rows, render_compare, render_report
 from curation.evaluation.report.plots import COMPARE_PLOT, write_compare_plot, write_plots
-from curation.evaluation.score import item_rows, score_eval, summary_of
+from curation.evaluation.score import item_rows, score_eval
 from curation.evaluation.store import Generation, GenKey, RunFolder, model_fingerprint
+from curation.evaluation.summary import EvalSummary, RunDescription, summary_of
 
 SUMMARY = "summary.json"
 ITEMS = "items.jsonl"
@@ -36,7 +35,7 @@ class EvalIncomplete(ServiceFailure):
 
 @dataclass(frozen=True)
 class EvalOutcome:
-    summary: dict[str, Any]
+    summary: EvalSummary
     generated: int  # samples made by this invocation
     reused: int  # samples found in the folder
 
@@ -59,27 +58,27 @@ def plan_requests(
                     yield GenRequest(e.key, run, e.prompt_for(run), (s,), seed + s)
 
 
-def generation_settings(config: EvalConfig, items: Sequence[EvalItem]) -> dict[str, Any]:
+def generation_settings(config: EvalConfig, items: Sequence[EvalItem]) -> GenerationSettings:
     """Every setting that changes what the model generates (compared on resume)."""
     local = config.backend == "vllm"
     files_sha, template_sha = model_fingerprint(config.model) if local else (None, None)
     s = config.sampling
-    return {
-        "model": config.model,
-        "backend": config.backend,
-        "temperature": s.temperature,
-        "top_p": s.top_p,
-        "max_tokens": s.max_tokens,
-        "samples": s.samples,
-        "seed": s.seed,
-        "dataset_sha256": fingerprint(items),
-        "model_files_sha256": files_sha,
-        "chat_template_sha256": template_sha,
-        "system_prompt": config.chat.system_prompt,
-        "chat_template_kwargs": config.chat.chat_template_kwargs,
-        "dtype": config.vllm.dtype if local else None,
-        "max_model_len": config.vllm.max_model_len if local else None,
-    }
+    return GenerationSettings(
+        model=config.model,
+        backend=config.backend,
+        temperature=s.temperature,
+        top_p=s.top_p,
+        max_tokens=s.max_tokens,
+        samples=s.samples,
+        seed=s.seed,
+        dataset_sha256=fingerprint(items),
+        model_files_sha256=files_sha,
+        chat_template_sha256=template_sha,
+        system_prompt=config.chat.system_prompt,
+        chat_template_kwargs=config.chat.chat_template_kwargs,
+        dtype=config.vllm.dtype if local else None,
+        max_model_len=config.vllm.max_model_len if local else None,
+    )
 
 
 def _safe_url(url: str) -> str:
@@ -90,16 +89,16 @@ def _safe_url(url: str) -> str:
     return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
-def run_info(config: EvalConfig, items: Sequence[EvalItem]) -> dict[str, Any]:
+def run_info(config: EvalConfig, items: Sequence[EvalItem]) -> RunInfo:
     settings = describe(config)
     settings["openai"]["base_urls"] = [_safe_url(u) for u in config.openai.base_urls]
-    return {
-        "mathif_version": __version__,
-        "dataset": str(config.dataset),
-        "items": len(items),
-        "runs": list(config.runs),
-        "settings": settings,
-    }
+    return RunInfo(
+        mathif_version=__version__,
+        dataset=str(config.dataset),
+        items=len(items),
+        runs=list(config.runs),
+        settings=settings,
+    )
 
 
 def run_eval(
@@ -112,7 +111,7 @@ def run_eval(
     is called after each sample is written."""
     items = load_dataset(config.dataset, config.limit)
     with RunFolder(config.out) as folder:
-        folder.check_settings(generation_settings(config, items), run_info(config, items))
+        folder.check_settings(RunRecord(generation_settings(config, items), run_info(config, items)))
         if folder.dropped_tail:
             note(f"{folder.path}: dropped a partial last line (a killed run); that sample is made again")
         wanted = {
@@ -158,7 +157,7 @@ def _where(key: GenKey) -> str:
 
 def score_and_report(
     config: EvalConfig, items: Sequence[EvalItem], done: dict[GenKey, Generation]
-) -> dict[str, Any]:
+) -> EvalSummary:
     scores = score_eval(
         items,
         config.runs,
@@ -168,22 +167,20 @@ def score_and_report(
         config.fix_quirks,
         config.trace_scope,
     )
-    summary = summary_of(scores)
-    summary["run"] = json_ready(
-        {
-            "model": config.model,
-            "backend": config.backend,
-            "dataset": str(config.dataset),
-            "runs": list(config.runs),
-            "sampling": describe(config)["sampling"],
-            "think_mode": config.think_mode,
-            "fix_quirks": config.fix_quirks,
-            "trace_scope": config.trace_scope,
-        }
+    run = RunDescription(
+        model=config.model,
+        backend=config.backend,
+        dataset=str(config.dataset),
+        runs=list(config.runs),
+        sampling=describe(config)["sampling"],
+        think_mode=config.think_mode,
+        fix_quirks=config.fix_quirks,
+        trace_scope=config.trace_scope,
     )
+    summary = summary_of(scores, run)
     out = config.out
     write_jsonl(out / ITEMS, item_rows(scores))
-    write_atomic(out / SUMMARY, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    summary.write(out / SUMMARY)
     plots = write_plots(summary, out / PLOTS_DIR)
     rel = [f"{PLOTS_DIR}/{p.name}" for p in plots]
     write_atomic(out / REPORT, render_report(summary, rel))
@@ -193,18 +190,11 @@ def score_and_report(
 # compare --------------------------------------------------------------------------------
 
 
-def read_summary(folder: Path) -> dict[str, Any]:
+def read_summary(folder: Path) -> EvalSummary:
     path = folder / SUMMARY
     if not path.is_file():
         raise InputError(path, None, "no such file; run mathif eval into this folder first")
-    try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(path, None, f"malformed JSON ({exc})") from None
-    for key in ("hacc", "sacc", "correctness", "items"):
-        if not isinstance(summary, dict) or not isinstance(summary.get(key), (int, float)):
-            raise InputError(path, None, f"not a summary of mathif eval (no number {key!r})")
-    return summary
+    return EvalSummary.read(path)
 
 
 def run_compare(folders: Sequence[Path], out: Path | None) -> list[dict[str, Any]]:
@@ -216,6 +206,6 @@ def run_compare(folders: Sequence[Path], out: Path | None) -> list[dict[str, Any
         if out.exists() and not out.is_dir():
             raise InputError(out, None, "exists and is not a folder")
         write_compare_plot(rows, out / COMPARE_PLOT)
-        write_atomic(out / "compare.json", json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        write_json(out / "compare.json", rows)
         write_atomic(out / "compare.md", render_compare(rows, with_plot=True))
     return rows

@@ -20,10 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from curation.core.errors import InputError
-from curation.core.hashing import sha256_file, sha256_text
-from curation.core.jsonio import write_atomic
+from curation.core import InputError, sha256_file, sha256_text
 from curation.evaluation.config import RUNS
+from curation.evaluation.records import RunRecord
 
 GENERATIONS = "generations.jsonl"
 RUN_JSON = "run.json"
@@ -155,30 +154,21 @@ class RunFolder:
 
     # run.json -----------------------------------------------------------------------
 
-    def check_settings(self, generation: Mapping[str, Any], info: Mapping[str, Any]) -> None:
-        """Refuse settings that differ from the folder's; record them on first use."""
+    def check_settings(self, record: RunRecord) -> None:
+        """Refuse generation settings that differ from the folder's; record them on first use."""
         path = self.root / RUN_JSON
         if path.exists():
-            try:
-                old = json.loads(path.read_text(encoding="utf-8"))
-                recorded = old["generation"]
-                if not isinstance(recorded, dict):
-                    raise TypeError
-            except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
-                raise InputError(path, None, "not a run file of mathif eval") from None
-            for name in sorted(set(recorded) | set(generation)):
-                was, now = recorded.get(name), generation.get(name)
-                if was != now:
-                    raise InputError(
-                        path,
-                        None,
-                        f"this folder holds generations made with {name} = {json.dumps(was)}, this run "
-                        f"asks for {json.dumps(now)}; use another --out or the folder's settings",
-                    )
+            recorded = RunRecord.read(path).generation
+            for name, was, now in recorded.differences(record.generation):
+                raise InputError(
+                    path,
+                    None,
+                    f"this folder holds generations made with {name} = {json.dumps(was)}, this run "
+                    f"asks for {json.dumps(now)}; use another --out or the folder's settings",
+                )
         elif self.done:
             raise InputError(self.path, None, f"generations without {RUN_JSON}; use another --out")
-        text = json.dumps({"generation": dict(generation), "info": dict(info)}, indent=2, ensure_ascii=False)
-        write_atomic(path, text + "\n")
+        record.write(path)
 
 
 MODEL_FILES = (

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from curation.core.errors import InputError
-from curation.core.hashing import sha256_file
-from curation.core.jsonio import read_jsonl
-from curation.core.problems import Problem
+from curation.core import InputError, Problem, read_jsonl, sha256_file
 from curation.raw.pull import PULL_HINT, RawPaths, read_lock
 from curation.raw.sources import load_registry, select_sources
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from curation.core.problems import Problem
+from curation.core import Problem
 
 __all__ = [
     "DEFAULT_DUP_THRESHOLD",

@@ -24,13 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from curation.core.errors import InputError
-from curation.core.hashing import sha256_file, sha256_text
-from curation.core.jsonio import read_jsonl, write_atomic
-from curation.core.problems import MetaValue, Problem
+from curation.core import InputError, MetaValue, Problem, read_jsonl, sha256_file, sha256_text, write_atomic
 from curation.raw.answer_rules import RULES, AnswerRuleError
 from curation.raw.sources import SourceSpec, load_registry, select_sources
-from curation.scoring.grading import is_gradable
+from curation.scoring import is_gradable
 
 __all__ = [
     "GRADABLE_BAR",
@@ -48,7 +45,7 @@ __all__ = [
     "read_mirror",
 ]
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 HOME_ENV = "MATHIF_HOME"
 MIRROR_ENV = "MATHIF_RAW_MIRROR"
 GRADABLE_BAR = 0.995

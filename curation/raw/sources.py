@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from curation.core.errors import InputError
-from curation.core.problems import MetaValue
+from curation.core import InputError, MetaValue
 from curation.raw.answer_rules import RULES
 
 __all__ = ["HubFilter", "SourceSpec", "load_registry", "select_sources"]

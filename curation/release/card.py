@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from constraints import Context, Family
-from curation.core.parquet import schema_lines
-from curation.dataset.recipe import TIERS, Recipe
-from curation.raw.sources import SourceSpec
+from curation.core import markdown_table as md_table
+from curation.core import schema_lines
+from curation.dataset import TIERS, Manifest, Recipe
+from curation.raw import SourceSpec
 
 HUB_URL = "https://huggingface.co"
 DATA_FILE = "data/{config}/test-00000-of-00001.parquet"
@@ -79,7 +80,7 @@ class CardInputs:
     repo: str
     description: str
     recipe: Recipe
-    manifest: Mapping[str, Any]
+    manifest: Manifest
     sources: Sequence[SourceSpec]  # those the recipe uses, in recipe order
     families: Sequence[Family]  # those the recipe may draw
     configs: Sequence[ConfigInfo]  # per split, then "all"
@@ -123,7 +124,7 @@ def card_data(inputs: CardInputs):
         license=licenses if len(licenses) > 1 else licenses[0],
         language=["en"],
         task_categories=list(TASK_CATEGORIES),
-        size_categories=[size_category(int(inputs.manifest["items"]))],
+        size_categories=[size_category(inputs.manifest.items)],
         tags=list(TAGS),
         configs=[
             {
@@ -135,12 +136,6 @@ def card_data(inputs: CardInputs):
         ],
         **extra,
     )
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def _tiers(tiers: Sequence[int]) -> str:
@@ -176,7 +171,7 @@ One config per split and number of constraints, each with a single `test` split
 (`data/<config>/test-00000-of-00001.parquet`), and `{ALL_CONFIG}` (the default),
 which reads every split file.
 
-{_table(("config", "items", "constraints per item", "sources"), rows)}
+{md_table(("config", "items", "constraints per item", "sources"), rows)}
 
 ```python
 from datasets import load_dataset
@@ -209,7 +204,7 @@ families and sources: `constraint_args` has one JSON text per constraint (`null`
 for a family without arguments) and `metadata` is a JSON object (level, subject,
 contest, year, … depending on the source; `{{}}` if it has none).
 
-{_table(("column", "type"), rows)}
+{md_table(("column", "type"), rows)}
 
 ```python
 import json
@@ -228,12 +223,12 @@ def _building(i: CardInputs) -> str:
         quotas = ", ".join(f"{TIERS[n]} {q}" for n, q in split.quota.items())
         strat = ", ".join(split.stratify) or "-"
         quota_rows.append((f"`{split.name}`", ", ".join(split.sources), quotas, strat))
-    not_disc = sum(len(s["not_discriminative"]) for s in m["splits"].values())
+    not_disc = sum(len(s.not_discriminative) for s in m.splits.values())
     return f"""## How the items are built and proven checkable
 
 The version is built by `mathif build release/{i.tag}/recipe.toml` (recipe sha256
-`{m["recipe_sha256"]}`, raw sources locked by `raw/lock.json` with sha256
-`{m["raw_lock_sha256"]}`, tool version {m["tool_version"]}, seed {r.seed}).  The
+`{m.recipe_sha256}`, raw sources locked by `raw/lock.json` with sha256
+`{m.raw_lock_sha256}`, tool version {m.tool_version}, seed {r.seed}).  The
 same recipe and raw lock give byte-identical files; the sha256 of every split file
 is in `release/{i.tag}/manifest.json`.
 
@@ -251,7 +246,7 @@ is in `release/{i.tag}/manifest.json`.
 4. `mathif verify` re-checks any file of this format (schema, arguments,
    conflicts, satisfiability, gradable gold answer).
 
-{_table(("split", "sources", "items per number of constraints", "stratified by"), quota_rows)}"""
+{md_table(("split", "sources", "items per number of constraints", "stratified by"), quota_rows)}"""
 
 
 def _sources(i: CardInputs) -> str:
@@ -272,7 +267,7 @@ source its problem comes from (its `source` column names the source's Hub
 dataset).  The constraints, descriptions and prompts added by mathif are
 Apache-2.0.
 
-{_table(("source (Hub dataset)", "what", "licence", "splits"), rows)}"""
+{md_table(("source (Hub dataset)", "what", "licence", "splits"), rows)}"""
 
 
 def _families(i: CardInputs) -> str:
@@ -283,7 +278,7 @@ The {len(i.families)} families this version draws constraints from.  MathIF's
 families keep MathIF's semantics (IFEval's checkers as MathIF uses them).  The
 description column shows one sampled instance of each.
 
-{_table(("family", "category", "example description"), rows)}"""
+{md_table(("family", "category", "example description"), rows)}"""
 
 
 def _evaluate(i: CardInputs) -> str:
@@ -323,7 +318,7 @@ and problem, an item changes when its constraints or its gold answer do):
 {s["added"]} added, {s["removed"]} removed, {s["changed"]} changed, {s["unchanged"]}
 unchanged ({s["old_items"]} items before, {s["new_items"]} now).
 
-{_table(("split", c.previous, i.tag, "added", "removed", "changed"), rows)}"""
+{md_table(("split", c.previous, i.tag, "added", "removed", "changed"), rows)}"""
 
 
 def _citation(i: CardInputs) -> str:

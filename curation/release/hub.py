@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from curation.core.errors import InputError, ServiceFailure
+from curation.core import InputError, ServiceFailure
 from curation.release.tree import PublishRecord, ReleaseTree
 
 REPO_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}")

@@ -10,7 +10,6 @@ in one schema (:mod:`curation.publish_parquet`) and writes a dataset card
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from collections.abc import Mapping
@@ -18,12 +17,20 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from curation.core.errors import InputError
-from curation.core.hashing import sha256_file
-from curation.core.jsonio import write_atomic
-from curation.core.parquet import hub_parquet_bytes, read_split_rows
-from curation.core.progress import Note, Progress, no_note, no_progress
-from curation.raw.pull import RawPaths
+from curation.core import (
+    InputError,
+    JsonRecord,
+    Note,
+    Progress,
+    hub_parquet_bytes,
+    no_note,
+    no_progress,
+    read_split_rows,
+    sha256_file,
+    typed,
+)
+from curation.dataset import Manifest
+from curation.raw import RawPaths
 from curation.release.card import ALL_CONFIG, DATA_FILE, CardInputs, Changelog, ConfigInfo, render_card
 
 _VERSION = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
@@ -87,24 +94,6 @@ class ReleasePaths:
         return sorted(VersionRef.parse(n) for n in found if _VERSION.fullmatch(n))
 
 
-def read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(path, None, "no such file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(path, None, f"not valid JSON ({exc})") from None
-
-
-def manifest_differences(built: Mapping[str, Any], recorded: Mapping[str, Any]) -> list[str]:
-    """Top-level keys whose values differ; the parquet block counts only with the same writer."""
-    a, b = dict(built), dict(recorded)
-    if (a.get("parquet") or {}).get("writer") != (b.get("parquet") or {}).get("writer"):
-        a.pop("parquet", None)
-        b.pop("parquet", None)
-    return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
-
-
 def require_release(ref: VersionRef, paths: ReleasePaths) -> None:
     folder = paths.release_dir(ref)
     if not folder.is_dir():
@@ -119,9 +108,8 @@ def require_release(ref: VersionRef, paths: ReleasePaths) -> None:
 
 
 def _build(ref: VersionRef, paths: ReleasePaths, progress: Progress) -> None:
-    from curation.dataset.build import build
-    from curation.dataset.recipe import load_recipe
-    from curation.raw.cache import load_problems, lock_sha256, source_labels
+    from curation.dataset import build, load_recipe
+    from curation.raw import load_problems, lock_sha256, source_labels
 
     recipe = load_recipe(paths.recipe(ref))
     if recipe.version != ref.version:
@@ -137,21 +125,21 @@ def ensure_built(
     """``build/X.Y.Z/``, built now if it has no manifest, checked against the recorded manifest."""
     require_release(ref, paths)
     recorded_path = paths.manifest(ref)
-    recorded = read_json(recorded_path)
+    recorded = Manifest.read(recorded_path)
     out = paths.build_dir(ref)
     built_path = out / "manifest.json"
     if not built_path.is_file():
         note(f"{ref.tag} is not built yet: building it into {out}")
         _build(ref, paths, progress)
     hint = f"rebuild with `mathif build {paths.recipe(ref)} --out {out}`"
-    differing = manifest_differences(read_json(built_path), recorded)
+    differing = Manifest.read(built_path).differences(recorded)
     if differing:
         raise InputError(
             built_path, None, f"does not match {recorded_path} ({', '.join(differing)} differ); {hint}"
         )
-    for name, entry in sorted(recorded.get("files", {}).items()):
+    for name, entry in sorted(recorded.files.items()):
         path = out / name
-        if not path.is_file() or sha256_file(path) != entry["sha256"]:
+        if not path.is_file() or sha256_file(path) != entry.sha256:
             raise InputError(path, None, f"missing or its sha256 differs from {recorded_path}; {hint}")
     return out
 
@@ -165,7 +153,7 @@ def previous_version(ref: VersionRef, paths: ReleasePaths) -> VersionRef | None:
 def changelog(
     ref: VersionRef, paths: ReleasePaths, note: Note = no_note, progress: Progress = no_progress
 ) -> Changelog:
-    from curation.dataset.diff import diff_versions
+    from curation.dataset import diff_versions
 
     prev = previous_version(ref, paths)
     if prev is None:
@@ -185,12 +173,12 @@ class ReleaseTree:
     changelog: Changelog
 
 
-def _configs(out: Path, manifest: Mapping[str, Any]) -> tuple[dict[str, bytes], list[ConfigInfo]]:
+def _configs(out: Path, manifest: Manifest) -> tuple[dict[str, bytes], list[ConfigInfo]]:
     files: dict[str, bytes] = {}
     configs: list[ConfigInfo] = []
-    for name, info in manifest["splits"].items():
+    for name, info in manifest.splits.items():
         rows = read_split_rows(out / f"{name}.jsonl")
-        if [r["id"] for r in rows] != info["item_ids"]:
+        if [r["id"] for r in rows] != info.item_ids:
             raise InputError(out / f"{name}.jsonl", None, "items differ from the manifest's item_ids")
         path = DATA_FILE.format(config=name)
         files[path] = hub_parquet_bytes(rows)
@@ -224,13 +212,13 @@ def prepare_release(
 ) -> ReleaseTree:
     """The repository tree of a version: README.md (the card) and one parquet file per split."""
     from constraints import default_registry
-    from curation.dataset.recipe import load_recipe
-    from curation.raw.sources import load_registry
+    from curation.dataset import load_recipe
+    from curation.raw import load_registry
 
     out = ensure_built(ref, paths, note, progress)
-    manifest = read_json(out / "manifest.json")
+    manifest = Manifest.read(out / "manifest.json")
     recipe = load_recipe(paths.recipe(ref))
-    if recipe.sha256 != manifest["recipe_sha256"]:
+    if recipe.sha256 != manifest.recipe_sha256:
         raise InputError(recipe.path, None, f"changed since {paths.manifest(ref)} was recorded")
     registry_path = paths.raw_paths().registry
     registry = load_registry(registry_path)
@@ -257,7 +245,7 @@ def prepare_release(
         ref=ref,
         files={"README.md": card.encode("utf-8"), **files},
         configs=tuple(configs),
-        items=int(manifest["items"]),
+        items=manifest.items,
         changelog=log,
     )
 
@@ -291,8 +279,10 @@ def write_tree(tree: ReleaseTree, dest: Path) -> None:
 
 
 @dataclass(frozen=True)
-class PublishRecord:
+class PublishRecord(JsonRecord):
     """What ``release/vX.Y.Z/published.json`` holds (never a token)."""
+
+    KIND = "publish record"
 
     version: str
     repo: str
@@ -301,18 +291,18 @@ class PublishRecord:
     tag: str
     private: bool
 
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
     @classmethod
-    def from_json(cls, path: Path) -> PublishRecord:
-        data = read_json(path)
-        keys = [f for f in cls.__dataclass_fields__]
-        if not isinstance(data, dict) or any(k not in data for k in keys):
-            raise InputError(path, None, f"expected an object with {', '.join(keys)}")
-        return cls(**{k: data[k] for k in keys})
+    def from_dict(cls, doc: Mapping[str, Any]) -> PublishRecord:
+        text = {k: typed(doc[k], str, k) for k in ("version", "repo", "endpoint", "commit", "tag")}
+        return cls(**text, private=typed(doc["private"], bool, "private"))
 
 
 def write_published(paths: ReleasePaths, ref: VersionRef, record: PublishRecord) -> Path:
     dest = paths.published(ref)
-    write_atomic(dest, json.dumps(asdict(record), indent=2) + "\n")
+    record.write(dest)
     return dest
 
 
@@ -329,14 +319,14 @@ class ReleaseStatus:
     problems: list[str] = field(default_factory=list)
 
 
-def _built_state(ref: VersionRef, paths: ReleasePaths, recorded: Mapping[str, Any] | None) -> str:
+def _built_state(ref: VersionRef, paths: ReleasePaths, recorded: Manifest | None) -> str:
     built_path = paths.build_dir(ref) / "manifest.json"
     if not built_path.is_file():
         return "no"
     if recorded is None:
         return "yes"
     try:
-        return "differs" if manifest_differences(read_json(built_path), recorded) else "yes"
+        return "differs" if Manifest.read(built_path).differences(recorded) else "yes"
     except InputError:
         return "differs"
 
@@ -348,13 +338,13 @@ def release_status(paths: ReleasePaths) -> list[ReleaseStatus]:
         recorded = None
         if paths.manifest(ref).is_file():
             try:
-                recorded = read_json(paths.manifest(ref))
+                recorded = Manifest.read(paths.manifest(ref))
             except InputError as err:
                 problems.append(str(err))
         published = None
         if paths.published(ref).is_file():
             try:
-                published = PublishRecord.from_json(paths.published(ref))
+                published = PublishRecord.read(paths.published(ref))
             except InputError as err:
                 problems.append(str(err))
         rows.append(
@@ -362,7 +352,7 @@ def release_status(paths: ReleasePaths) -> list[ReleaseStatus]:
                 ref=ref,
                 has_recipe=paths.recipe(ref).is_file(),
                 has_manifest=recorded is not None,
-                items=recorded.get("items") if isinstance(recorded, dict) else None,
+                items=recorded.items if recorded else None,
                 built=_built_state(ref, paths, recorded),
                 published=published,
                 problems=problems,

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
-from curation.core.errors import InputError
-from curation.core.items import read_items
-from curation.core.jsonio import read_jsonl, write_atomic, write_jsonl
-from curation.core.progress import Progress, no_progress
-from curation.scoring.score import outputs_of, score_item, summarize
+from curation.core import InputError, Progress, no_progress, read_items, read_jsonl, write_jsonl
+from curation.scoring.score import outputs_of, score_item
+from curation.scoring.summary import ScoreSettings, ScoreSummary, summarize
 
 
 def run_score(
@@ -22,7 +18,7 @@ def run_score(
     with_correctness: bool = True,
     progress: Progress = no_progress,
     scope_override: str | None = None,
-) -> dict[str, Any]:
+) -> ScoreSummary:
     """Score, write ``out/items.jsonl`` and ``out/summary.json``, return the summary.
     ``scope_override`` checks every constraint in that scope (see ``curation.scoring``)."""
     if out.exists() and not out.is_dir():
@@ -46,14 +42,17 @@ def run_score(
     for index, (item, outs) in enumerate(zip(items, outputs, strict=True)):
         scores.append(score_item(index, item, outs, think_mode, fix_quirks, with_correctness, scope_override))
         progress(index + 1, len(items))
-    summary = summarize(scores) | {
-        "think_mode": think_mode,
-        "fix_quirks": fix_quirks,
-        "scope_override": scope_override,
-        "correctness_graded": with_correctness,
-        "data": str(data),
-        "generations": str(generations),
-    }
+    summary = ScoreSummary(
+        summarize(scores),
+        ScoreSettings(
+            think_mode=think_mode,
+            fix_quirks=fix_quirks,
+            scope_override=scope_override,
+            correctness_graded=with_correctness,
+            data=str(data),
+            generations=str(generations),
+        ),
+    )
     write_jsonl(out / "items.jsonl", (s.to_row() for s in scores))
-    write_atomic(out / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    summary.write(out / "summary.json")
     return summary

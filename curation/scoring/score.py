@@ -19,7 +19,6 @@ the reasoning; ``None`` keeps the item's scopes.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +27,7 @@ from typing import Any
 from constraints import Instance
 from constraints.base import SCOPES
 from constraints.scope import checked_on
-from curation.core.errors import InputError
-from curation.core.items import Item
+from curation.core import InputError, Item
 from curation.scoring.grading import grade
 from curation.scoring.split import SplitResponse, split_response
 
@@ -176,38 +174,3 @@ def score_item(
         score_output(item, o, think_mode, fix_quirks, with_correctness, scope_override) for o in outputs
     )
     return ItemScore(index, item, samples, scope_override)
-
-
-def score_block(scores: Sequence[ItemScore]) -> dict[str, Any]:
-    """Items, HAcc, SAcc and correctness of a group of scored items (0.0 when empty)."""
-    n = len(scores)
-    return {
-        "items": n,
-        "hacc": sum(s.hard for s in scores) / n if n else 0.0,
-        "sacc": sum(s.soft for s in scores) / n if n else 0.0,
-        "correctness": sum(s.correct for s in scores) / n if n else 0.0,
-    }
-
-
-def summarize(scores: Sequence[ItemScore]) -> dict[str, Any]:
-    """Overall HAcc, SAcc and correctness, and breakdowns by constraint, source and tier."""
-    by_source: dict[str, list[ItemScore]] = defaultdict(list)
-    by_tier: dict[str, list[ItemScore]] = defaultdict(list)
-    followed: dict[str, list[float]] = defaultdict(list)
-    by_scope: dict[str, list[float]] = defaultdict(list)
-    for s in scores:
-        by_source[s.item.source].append(s)
-        by_tier[str(len(s.item.constraints))].append(s)
-        for i, (cid, scope) in enumerate(zip(s.item.constraint_ids, s.scopes, strict=True)):
-            share = sum(x.follow[i] for x in s.samples) / len(s.samples)
-            followed[cid].append(share)
-            by_scope[scope].append(share)
-    out = score_block(scores)
-    out["samples"] = sum(len(s.samples) for s in scores)
-    out["by_constraint"] = {
-        cid: {"n": len(v), "follow": sum(v) / len(v)} for cid, v in sorted(followed.items())
-    }
-    out["by_source"] = {k: score_block(v) for k, v in sorted(by_source.items())}
-    out["by_num_constraints"] = {k: score_block(v) for k, v in sorted(by_tier.items())}
-    out["by_scope"] = {k: {"n": len(v), "follow": sum(v) / len(v)} for k, v in sorted(by_scope.items())}
-    return out

@@ -1,73 +1,25 @@
-"""Generation backends of ``mathif eval``: the offline vLLM engine and OpenAI-compatible servers.
+"""Backends that generate for ``mathif eval``: vLLM's offline engine and any OpenAI-compatible
+server.  Each takes the missing requests and emits generations as they finish; the engines
+are imported only when a backend is made."""
 
-A backend takes requests (one prompt, one or several sample indices, a seed)
-and calls ``emit`` with each finished sample as soon as it is done, so the run
-folder records it at once.  A request that fails for good is reported, not
-raised; errors the user must fix (a refused key, an unknown model) raise
-``InputError``.  vLLM is imported only by its backend.
-"""
+from curation.evaluation.backends.base import (
+    Backend,
+    BackendReport,
+    Emit,
+    Failure,
+    GenRequest,
+    chat_messages,
+    prompt_seed,
+)
+from curation.evaluation.backends.factory import make_backend
 
-from __future__ import annotations
-
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Protocol
-
-from curation.core.hashing import sha256_int
-from curation.evaluation.config import ChatOptions, EvalConfig, Sampling
-from curation.evaluation.store import Generation
-
-Emit = Callable[[Generation], None]
-
-
-@dataclass(frozen=True)
-class GenRequest:
-    key: str
-    run: str
-    prompt: str
-    samples: tuple[int, ...]  # sample indices made by this request, in order
-    seed: int  # seed of samples[0]; sample samples[i] gets seed + i (vLLM's rule for n > 1)
-
-    @property
-    def n(self) -> int:
-        return len(self.samples)
-
-
-@dataclass(frozen=True)
-class Failure:
-    request: GenRequest
-    error: str
-
-
-@dataclass
-class BackendReport:
-    failures: list[Failure] = field(default_factory=list)
-
-
-class Backend(Protocol):
-    def generate(self, requests: Sequence[GenRequest], sampling: Sampling, emit: Emit) -> BackendReport: ...
-
-    def close(self) -> None: ...
-
-
-def chat_messages(prompt: str, chat: ChatOptions) -> list[dict[str, str]]:
-    """The conversation sent for one prompt: the prompt as the user's message, after the
-    system prompt if one is set (MathIF sends none)."""
-    system = [{"role": "system", "content": chat.system_prompt}] if chat.system_prompt else []
-    return [*system, {"role": "user", "content": prompt}]
-
-
-def prompt_seed(base: int, key: str, run: str) -> int:
-    """The seed of sample 0 of one prompt: fixed by the run's seed, the item and the run,
-    whatever else is in the batch (a resumed run asks for the same seeds)."""
-    return sha256_int(f"{base}\0{key}\0{run}", 4) & 0x3FFFFFFF
-
-
-def make_backend(config: EvalConfig) -> Backend:
-    if config.backend == "vllm":
-        from curation.evaluation.backends.vllm_backend import VllmBackend
-
-        return VllmBackend(config.model, config.vllm, config.chat)
-    from curation.evaluation.backends.openai_backend import OpenAIBackend
-
-    return OpenAIBackend(config.model, config.openai, chat=config.chat)
+__all__ = [
+    "Backend",
+    "BackendReport",
+    "Emit",
+    "Failure",
+    "GenRequest",
+    "chat_messages",
+    "make_backend",
+    "prompt_seed",
+]

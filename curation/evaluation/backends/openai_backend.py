@@ -22,8 +22,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from curation.core.errors import InputError
-from curation.evaluation.backends import BackendReport, Emit, Failure, GenRequest, chat_messages
+from curation.core import InputError
+from curation.evaluation.backends.base import BackendReport, Emit, Failure, GenRequest, chat_messages
 from curation.evaluation.config import NO_CHAT_OPTIONS, ChatOptions, OpenAIOptions, Sampling
 from curation.evaluation.store import Generation
 

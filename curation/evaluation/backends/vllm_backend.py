@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from curation.core.errors import InputError
-from curation.evaluation.backends import BackendReport, Emit, Failure, GenRequest, chat_messages
+from curation.core import InputError
+from curation.evaluation.backends.base import BackendReport, Emit, Failure, GenRequest, chat_messages
 from curation.evaluation.config import NO_CHAT_OPTIONS, ChatOptions, Sampling, VllmOptions
 from curation.evaluation.store import Generation
 

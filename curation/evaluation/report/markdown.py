@@ -5,55 +5,51 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from curation.core import markdown_escape as escape
+from curation.core import markdown_table as table
 from curation.evaluation.report.plots import COMPARE_PLOT, PLOTS
+from curation.evaluation.summary import EvalSummary
+from curation.scoring import FollowRate, GroupScores
 
 
 def pct(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:.2f}"
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    out = [
-        "| " + " | ".join(header) + " |",
-        "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|",
-    ]
-    out += ["| " + " | ".join(r) + " |" for r in rows]
-    return out
+def _rate(rates: Mapping[str, FollowRate], key: str) -> float | None:
+    rate = rates.get(key)
+    return rate.follow if rate else None
 
 
-def _md(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
-def render_report(summary: Mapping[str, Any], plots: Sequence[str]) -> str:
-    run = summary.get("run", {})
-    s = run.get("sampling", {})
-    lines = [f"# MathIF evaluation: {_md(str(run.get('model', '?')))}", ""]
+def render_report(summary: EvalSummary, plots: Sequence[str]) -> str:
+    run = summary.run
+    s = run.sampling
+    lines = [f"# MathIF evaluation: {escape(run.model)}", ""]
     lines += [
-        f"Dataset `{run.get('dataset', '?')}` ({summary['items']} items, {summary['samples']} samples), "
-        f"backend `{run.get('backend', '?')}`; temperature {s.get('temperature')}, top-p {s.get('top_p')}, "
+        f"Dataset `{run.dataset}` ({summary.items} items, {summary.samples} samples), "
+        f"backend `{run.backend}`; temperature {s.get('temperature')}, top-p {s.get('top_p')}, "
         f"max {s.get('max_tokens')} new tokens, {s.get('samples')} sample(s) per prompt, seed {s.get('seed')}; "
-        f"answer split `{run.get('think_mode', 'mathif')}`, checks "
-        f"{'with quirk fixes' if run.get('fix_quirks') else 'as MathIF'}.",
+        f"answer split `{run.think_mode}`, checks "
+        f"{'with quirk fixes' if run.fix_quirks else 'as MathIF'}.",
         "",
         "## Scores",
         "",
     ]
-    plain = summary.get("correctness_without_constraints")
-    rows = [["HAcc (all constraints followed)", pct(summary["hacc"])]]
-    rows.append(["SAcc (share of constraints followed)", pct(summary["sacc"])])
-    rows.append(["correctness, constraints in the prompt", pct(summary["correctness"])])
+    plain = summary.correctness_without_constraints
+    rows = [["HAcc (all constraints followed)", pct(summary.hacc)]]
+    rows.append(["SAcc (share of constraints followed)", pct(summary.sacc)])
+    rows.append(["correctness, constraints in the prompt", pct(summary.correctness)])
     if plain is not None:
         rows.append(["correctness, no constraints in the prompt", pct(plain)])
         rows.append(
             [
                 "what the constraints cost in correctness (points)",
-                f"{100 * (plain - summary['correctness']):+.2f}",
+                f"{100 * (plain - summary.correctness):+.2f}",
             ]
         )
-    lines += _table(["score", "%"], rows) + [""]
+    lines += [table(["score", "%"], rows, numeric=True), ""]
 
-    def group_table(title: str, groups: Mapping[str, Any], label: str) -> None:
+    def group_table(title: str, groups: Mapping[str, GroupScores], label: str) -> None:
         nonlocal lines
         with_plain = plain is not None
         header = [label, "items", "HAcc %", "SAcc %", "correct %"] + (
@@ -61,15 +57,15 @@ def render_report(summary: Mapping[str, Any], plots: Sequence[str]) -> str:
         )
         body = []
         for name, g in groups.items():
-            row = [_md(name), str(g["items"]), pct(g["hacc"]), pct(g["sacc"]), pct(g["correctness"])]
+            row = [escape(name), str(g.items), pct(g.hacc), pct(g.sacc), pct(g.correctness)]
             if with_plain:
-                row.append(pct(g.get("correctness_without_constraints")))
+                row.append(pct(g.correctness_without_constraints))
             body.append(row)
-        lines += [f"## {title}", ""] + _table(header, body) + [""]
+        lines += [f"## {title}", "", table(header, body, numeric=True), ""]
 
-    group_table("Per source", summary["by_source"], "source")
-    group_table("Per number of constraints", summary["by_num_constraints"], "constraints")
-    cons = summary["by_constraint"]
+    group_table("Per source", summary.by_source, "source")
+    group_table("Per number of constraints", summary.by_num_constraints, "constraints")
+    cons = summary.by_constraint
     lines += [
         "## Per constraint type",
         "",
@@ -77,35 +73,40 @@ def render_report(summary: Mapping[str, Any], plots: Sequence[str]) -> str:
         "*followed*: how often the constraint itself holds.",
         "",
     ]
-    lines += _table(
-        ["constraint", "n", "followed %", "HAcc %", "SAcc %"],
-        [[_md(c), str(v["n"]), pct(v["follow"]), pct(v["hacc"]), pct(v["sacc"])] for c, v in cons.items()],
-    ) + [""]
-    bins = summary.get("by_length") or []
+    lines += [
+        table(
+            ["constraint", "n", "followed %", "HAcc %", "SAcc %"],
+            [
+                [escape(c), str(v.n), pct(v.follow), pct(v.scores.hacc), pct(v.scores.sacc)]
+                for c, v in cons.items()
+            ],
+            numeric=True,
+        ),
+        "",
+    ]
+    bins = summary.by_length
     if bins:
-        unit = summary.get("length_unit", "tokens")
+        unit = summary.length_unit
         lines += [
             "## Instruction following against response length",
             "",
             f"Samples of the run with constraints, sorted by length ({unit}) into groups of equal size.",
             "",
         ]
-        lines += _table(
-            [f"length ({unit})", "samples", "HAcc %", "SAcc %", "correct %"],
-            [
+        lines += [
+            table(
+                [f"length ({unit})", "samples", "HAcc %", "SAcc %", "correct %"],
                 [
-                    f"{b['min']}–{b['max']}",
-                    str(b["samples"]),
-                    pct(b["hacc"]),
-                    pct(b["sacc"]),
-                    pct(b["correctness"]),
-                ]
-                for b in bins
-            ],
-        ) + [""]
-    if "reasoning_scope" in summary:
-        r = summary["reasoning_scope"]
-        b = summary.get("both_scope")
+                    [f"{b.min}–{b.max}", str(b.samples), pct(b.hacc), pct(b.sacc), pct(b.correctness)]
+                    for b in bins
+                ],
+                numeric=True,
+            ),
+            "",
+        ]
+    r = summary.reasoning_scope
+    if r is not None:
+        b = summary.both_scope
         lines += [
             "## Constraints checked on the reasoning trace",
             "",
@@ -114,20 +115,20 @@ def render_report(summary: Mapping[str, Any], plots: Sequence[str]) -> str:
             "",
         ]
         rows = [
-            ["answer (MathIF)", pct(summary["hacc"]), pct(summary["sacc"])],
-            ["reasoning", pct(r["hacc"]), pct(r["sacc"])],
+            ["answer (MathIF)", pct(summary.hacc), pct(summary.sacc)],
+            ["reasoning", pct(r.hacc), pct(r.sacc)],
         ]
         if b:
-            rows.append(["both", pct(b["hacc"]), pct(b["sacc"])])
-        lines += _table(["scope", "HAcc %", "SAcc %"], rows) + [""]
+            rows.append(["both", pct(b.hacc), pct(b.sacc)])
+        lines += [table(["scope", "HAcc %", "SAcc %"], rows, numeric=True), ""]
         header = ["constraint", "answer followed %", "reasoning followed %"] + (["both %"] if b else [])
         body = []
         for c, v in cons.items():
-            row = [_md(c), pct(v["follow"]), pct(r["by_constraint"].get(c, {}).get("follow"))]
+            row = [escape(c), pct(v.follow), pct(_rate(r.by_constraint, c))]
             if b:
-                row.append(pct(b["by_constraint"].get(c, {}).get("follow")))
+                row.append(pct(_rate(b.by_constraint, c)))
             body.append(row)
-        lines += _table(header, body) + [""]
+        lines += [table(header, body, numeric=True), ""]
     if plots:
         lines += ["## Plots", ""]
         titles = {
@@ -144,41 +145,38 @@ def render_report(summary: Mapping[str, Any], plots: Sequence[str]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def compare_rows(summaries: Sequence[tuple[str, Mapping[str, Any]]]) -> list[dict[str, Any]]:
-    rows = []
-    for name, s in summaries:
-        run = s.get("run", {})
-        rows.append(
-            {
-                "name": name,
-                "model": run.get("model", "?"),
-                "items": s["items"],
-                "hacc": s["hacc"],
-                "sacc": s["sacc"],
-                "correctness": s["correctness"],
-                "correctness_without_constraints": s.get("correctness_without_constraints"),
-            }
-        )
+def compare_rows(summaries: Sequence[tuple[str, EvalSummary]]) -> list[dict[str, Any]]:
+    rows = [
+        {
+            "name": name,
+            "model": s.run.model,
+            "items": s.items,
+            "hacc": s.hacc,
+            "sacc": s.sacc,
+            "correctness": s.correctness,
+            "correctness_without_constraints": s.correctness_without_constraints,
+        }
+        for name, s in summaries
+    ]
     return sorted(rows, key=lambda r: (-r["hacc"], -r["correctness"], r["name"]))
 
 
 def render_compare(rows: Sequence[Mapping[str, Any]], with_plot: bool) -> str:
     lines = ["# MathIF runs side by side", "", "Sorted by HAcc, as MathIF's leaderboard.", ""]
-    lines += _table(
-        ["run", "model", "items", "HAcc %", "SAcc %", "correct %", "correct w/o constraints %"],
+    header = ["run", "model", "items", "HAcc %", "SAcc %", "correct %", "correct w/o constraints %"]
+    body = [
         [
-            [
-                _md(r["name"]),
-                _md(str(r["model"])),
-                str(r["items"]),
-                pct(r["hacc"]),
-                pct(r["sacc"]),
-                pct(r["correctness"]),
-                pct(r["correctness_without_constraints"]),
-            ]
-            for r in rows
-        ],
-    )
+            escape(r["name"]),
+            escape(str(r["model"])),
+            str(r["items"]),
+            pct(r["hacc"]),
+            pct(r["sacc"]),
+            pct(r["correctness"]),
+            pct(r["correctness_without_constraints"]),
+        ]
+        for r in rows
+    ]
+    lines.append(table(header, body, numeric=True))
     if with_plot:
         lines += ["", f"![Correctness against HAcc]({COMPARE_PLOT})"]
     return "\n".join(lines) + "\n"

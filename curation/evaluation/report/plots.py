@@ -6,6 +6,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from curation.evaluation.summary import EvalSummary
+from curation.scoring import FollowRate
+
 PLOTS = {
     "constraint": "by_constraint.png",
     "source": "by_source.png",
@@ -62,42 +65,46 @@ def _bars(
     plt.close(fig)
 
 
-def write_plots(summary: Mapping[str, Any], folder: Path) -> list[Path]:
+def _follows(rates: Mapping[str, FollowRate], labels: Sequence[str]) -> list[float]:
+    return [rates[c].follow if c in rates else 0.0 for c in labels]
+
+
+def write_plots(summary: EvalSummary, folder: Path) -> list[Path]:
     """Write the plots of one eval summary into ``folder``; return their paths."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
 
-    cons = summary["by_constraint"]
+    cons = summary.by_constraint
     p = folder / PLOTS["constraint"]
     _bars(
         p,
         "Per constraint type (items that have it)",
         list(cons),
         {
-            "HAcc": [v["hacc"] for v in cons.values()],
-            "SAcc": [v["sacc"] for v in cons.values()],
-            "followed": [v["follow"] for v in cons.values()],
+            "HAcc": [v.scores.hacc for v in cons.values()],
+            "SAcc": [v.scores.sacc for v in cons.values()],
+            "followed": [v.follow for v in cons.values()],
         },
         horizontal=True,
     )
     written.append(p)
 
-    for name, key, title in (
-        ("source", "by_source", "Per source"),
-        ("num_constraints", "by_num_constraints", "Per number of constraints"),
+    for name, groups, title in (
+        ("source", summary.by_source, "Per source"),
+        ("num_constraints", summary.by_num_constraints, "Per number of constraints"),
     ):
-        groups = summary[key]
         series = {
-            "HAcc": [v["hacc"] for v in groups.values()],
-            "SAcc": [v["sacc"] for v in groups.values()],
-            "correct": [v["correctness"] for v in groups.values()],
+            "HAcc": [v.hacc for v in groups.values()],
+            "SAcc": [v.sacc for v in groups.values()],
+            "correct": [v.correctness for v in groups.values()],
         }
         p = folder / PLOTS[name]
         _bars(p, title, list(groups), series)
         written.append(p)
 
-    if summary.get("correctness_without_constraints") is not None:
-        groups = summary["by_source"]
+    without = summary.correctness_without_constraints
+    if without is not None:
+        groups = summary.by_source
         labels = ["all", *groups]
         p = folder / PLOTS["with_without"]
         _bars(
@@ -105,25 +112,24 @@ def write_plots(summary: Mapping[str, Any], folder: Path) -> list[Path]:
             "Correctness with and without constraints",
             labels,
             {
-                "with constraints": [summary["correctness"]] + [v["correctness"] for v in groups.values()],
-                "without": [summary["correctness_without_constraints"]]
-                + [v.get("correctness_without_constraints", 0.0) for v in groups.values()],
+                "with constraints": [summary.correctness] + [v.correctness for v in groups.values()],
+                "without": [without] + [v.correctness_without_constraints or 0.0 for v in groups.values()],
             },
         )
         written.append(p)
 
-    bins = summary.get("by_length") or []
+    bins = summary.by_length
     if bins:
         plt = _plt()
         fig, ax = plt.subplots(figsize=(7, 4.5))
-        xs = [b["mean"] for b in bins]
+        xs = [b.mean for b in bins]
         for key, label, marker in (
             ("hacc", "HAcc", "o"),
             ("sacc", "SAcc", "s"),
             ("correctness", "correct", "^"),
         ):
-            ax.plot(xs, [100 * b[key] for b in bins], marker=marker, label=label)
-        ax.set_xlabel(f"response length ({summary.get('length_unit', 'tokens')}, mean of each bin)")
+            ax.plot(xs, [100 * getattr(b, key) for b in bins], marker=marker, label=label)
+        ax.set_xlabel(f"response length ({summary.length_unit}, mean of each bin)")
         ax.set_ylabel("%")
         ax.set_ylim(0, 100)
         ax.set_title("Instruction following against response length")
@@ -135,16 +141,14 @@ def write_plots(summary: Mapping[str, Any], folder: Path) -> list[Path]:
         plt.close(fig)
         written.append(p)
 
-    if "reasoning_scope" in summary:
-        r = summary["reasoning_scope"]["by_constraint"]
+    if summary.reasoning_scope is not None:
         labels = list(cons)
         series = {
-            "answer": [cons[c]["follow"] for c in labels],
-            "reasoning": [r.get(c, {}).get("follow", 0.0) for c in labels],
+            "answer": [cons[c].follow for c in labels],
+            "reasoning": _follows(summary.reasoning_scope.by_constraint, labels),
         }
-        if "both_scope" in summary:
-            b = summary["both_scope"]["by_constraint"]
-            series["both"] = [b.get(c, {}).get("follow", 0.0) for c in labels]
+        if summary.both_scope is not None:
+            series["both"] = _follows(summary.both_scope.by_constraint, labels)
         p = folder / PLOTS["scope"]
         _bars(p, "Constraint followed: answer vs reasoning trace", labels, series, horizontal=True)
         written.append(p)

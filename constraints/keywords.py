@@ -1,11 +1,12 @@
-"""Small helpers the family modules share (regex arguments, candidate picking)."""
+"""Helpers for the families' word and keyword arguments: validating a keyword
+regex or a one-word argument, and removing a pattern's matches from a text."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
 
-from .base import ConstraintArgError
+from .base import Args, ConstraintArgError
 
 
 def compile_keyword(family_id: str, arg: str, pattern: str) -> re.Pattern[str]:
@@ -18,6 +19,18 @@ def compile_keyword(family_id: str, arg: str, pattern: str) -> re.Pattern[str]:
     if rx.fullmatch(""):
         raise ConstraintArgError(family_id, arg, f"{pattern!r} matches the empty string")
     return rx
+
+
+def one_word_validator(family_id: str, arg: str) -> Callable[[Args], None]:
+    """A ``validate_extra`` that refuses ``args[arg]`` unless it is one ``\\w+`` word."""
+
+    def validate(args: Args) -> None:
+        if not re.fullmatch(r"\w+", args[arg]):
+            raise ConstraintArgError(
+                family_id, arg, f"must be one word (letters, digits, _), got {args[arg]!r}"
+            )
+
+    return validate
 
 
 def first_that(candidates: Iterable[str], accept: Callable[[str], bool]) -> str:

@@ -35,10 +35,20 @@ import math
 import random
 import re
 
-from .base import PHASE_ADD, PHASE_AFFIX, PHASE_REMOVE, Args, ConstraintArgError, Context, Family, Param, pick
-from .latex import boxed_spans, final_answer, parse_fraction, parse_integer
-from .number_names import LIMIT, names_number, number_name
-from .provenance import MATHS as SOURCE
+from ..base import (
+    PHASE_ADD,
+    PHASE_AFFIX,
+    PHASE_REMOVE,
+    Args,
+    ConstraintArgError,
+    Context,
+    Family,
+    Param,
+    pick,
+)
+from ..latex import Span, boxed_spans, final_answer, parse_fraction, parse_integer
+from ..number_names import LIMIT, names_number, number_name
+from ..provenance import MATHS as SOURCE
 
 # Numbers the joint witnesses use (never 42, the answer of the tests' toy items).
 INTEGERS = (12, 6, 4, 30, 8, 2)
@@ -49,6 +59,12 @@ def _needs_gold(family_id: str, ctx: Context, fits) -> None:
     """Samplers of answer-dependent families refuse items whose gold answer does not fit."""
     if ctx.answer.strip() and not fits(ctx.answer):
         raise ConstraintArgError(family_id, "answer", f"does not fit the gold answer {ctx.answer!r}")
+
+
+def _all_closed(spans: list[Span | None]) -> list[Span] | None:
+    """The spans if every box is closed, else None (the text is left alone)."""
+    closed = [s for s in spans if s is not None]
+    return closed if len(closed) == len(spans) else None
 
 
 def _replace_last_box(text: str, content: str) -> str | None:
@@ -71,9 +87,10 @@ def _single_compose(text: str, args: Args, rng: random.Random) -> str:
     spans = boxed_spans(text)
     if not spans:
         return text + f" \\boxed{{{pick(rng, INTEGERS)}}}"
-    if any(s is None for s in spans):
+    closed = _all_closed(spans)
+    if closed is None:
         return text
-    for s in reversed(spans[:-1]):  # unbox all but the last
+    for s in reversed(closed[:-1]):  # unbox all but the last
         text = text[: s.start] + s.content + text[s.end :]
     return text
 
@@ -104,8 +121,8 @@ def answer_first(response: str) -> bool:
     """The first box is on the first non-blank line and holds the final answer
     (what the last box holds): the answer may be boxed again at the end, but
     not replaced by another one."""
-    spans = boxed_spans(response)
-    if not spans or any(s is None for s in spans) or not spans[-1].content.strip():
+    spans = _all_closed(boxed_spans(response))
+    if not spans or not spans[-1].content.strip():
         return False
     first_line = next((line for line in response.split("\n") if line.strip()), "")
     start = response.find(first_line)
@@ -117,8 +134,8 @@ def answer_first(response: str) -> bool:
 def _first_compose(text: str, args: Args, rng: random.Random) -> str:
     """Box the final answer (the last box's, or one of INTEGERS) at the end of
     the first non-blank line; earlier boxes are unboxed, the last one moved."""
-    spans = boxed_spans(text)
-    if any(s is None for s in spans):
+    spans = _all_closed(boxed_spans(text))
+    if spans is None:
         return text
     box = f"\\boxed{{{pick(rng, INTEGERS)}}}"
     if spans:
@@ -341,7 +358,8 @@ REDUCED_FRACTION = Family(
     "b > 1 and gcd(a, b) = 1. Only drawn for items whose gold answer is such a fraction.",
 )
 
-FAMILIES = (
+MATHIF_FAMILIES: tuple[Family, ...] = ()  # MathIF has no maths-specific family
+EXTENDED_FAMILIES = (
     SINGLE_BOXED,
     ANSWER_FIRST,
     ANSWER_IN_WORDS,
@@ -349,3 +367,4 @@ FAMILIES = (
     VARIABLE_NAME,
     REDUCED_FRACTION,
 )
+FAMILIES = (*MATHIF_FAMILIES, *EXTENDED_FAMILIES)

@@ -1,6 +1,9 @@
-"""Length and layout beyond MathIF: sentences, paragraphs, a range of words.
+"""Length constraints: how long the response is, in words, sentences or paragraphs.
 
 Families (category "length"):
+- length_constraint_checkers:number_words -- MathIF's length family, from
+  IFEval (Zhou et al., 2023).  Words are ``\\w+`` tokens, so "x^2" is two
+  words and "don't" is two; "less than" is strict, "at least" is >=;
 - length_constraint_checkers:number_sentences -- IFEval's number of sentences
   ("less than" or "at least" N).  IFEval splits sentences with nltk's punkt
   model; here a sentence ends at ., ! or ? followed by whitespace (a few
@@ -15,8 +18,9 @@ Families (category "length"):
   between two bounds, inclusive; words are ``\\w+`` tokens as in
   length_constraint_checkers:number_words.
 
-All three IFEval families are ones MathIF left out; ids follow MathIF's
-renaming of IFEval's ``length_constraints`` to ``length_constraint_checkers``.
+number_words is one of MathIF's 15 families; the three other IFEval families
+are ones MathIF left out, and their ids follow MathIF's renaming of IFEval's
+``length_constraints`` to ``length_constraint_checkers``.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from __future__ import annotations
 import random
 import re
 
-from .base import (
+from ..base import (
     PHASE_ADD,
     PHASE_TRIM,
     RELATIONS,
@@ -35,8 +39,43 @@ from .base import (
     compare,
     pick,
 )
-from .provenance import IFBENCH, IFEVAL
-from .text import FILLER_SET, count_sentences, count_words, drop_filler, filler, sentence_ends, trim_filler
+from ..provenance import IFBENCH, IFEVAL, MATHIF
+from ..text import FILLER_SET, count_sentences, count_words, drop_filler, filler, sentence_ends, trim_filler
+
+# length_constraint_checkers:number_words ------------------------------------
+
+
+def _words_text(args: Args, satisfy: bool) -> str:
+    n = args["num_words"]
+    few = args["relation"] == "less than"
+    size = n - 1 if few == satisfy else n
+    return filler(size) if size > 0 else "..."
+
+
+def _words_compose(text: str, args: Args, rng: random.Random) -> str:
+    """Pad with numbers (words to \\w+, invisible to language detection) or trim filler."""
+    n, have = args["num_words"], count_words(text)
+    if args["relation"] == "at least":
+        return text + "".join(f" {i}" for i in range(1, n - have + 1))
+    return trim_filler(text, n - 1)
+
+
+NUMBER_WORDS = Family(
+    id="length_constraint_checkers:number_words",
+    category="length",
+    params=(
+        Param("num_words", "int", minimum=1, doc="threshold on the number of \\w+ words"),
+        Param("relation", "choice", choices=RELATIONS),
+    ),
+    sample=lambda rng, ctx: {"num_words": rng.randint(128, 1024), "relation": pick(rng, RELATIONS)},
+    describe=lambda a: f"Answer with {a['relation']} {a['num_words']} words.",
+    check=lambda r, a: compare(count_words(r), a["relation"], a["num_words"]),
+    witness=lambda a, rng: _words_text(a, satisfy=True),
+    counterexample=lambda a, rng: _words_text(a, satisfy=False),
+    compose=_words_compose,
+    phase=lambda a: PHASE_ADD if a["relation"] == "at least" else PHASE_TRIM,
+    source=MATHIF,
+)
 
 # length_constraint_checkers:number_sentences --------------------------------
 
@@ -286,4 +325,6 @@ COUNT_WORD_RANGE = Family(
     "count:word_count_range; words are counted as MathIF counts them.",
 )
 
-FAMILIES = (NUMBER_SENTENCES, NUMBER_PARAGRAPHS, NTH_PARAGRAPH_FIRST_WORD, COUNT_WORD_RANGE)
+MATHIF_FAMILIES = (NUMBER_WORDS,)
+EXTENDED_FAMILIES = (NUMBER_SENTENCES, NUMBER_PARAGRAPHS, NTH_PARAGRAPH_FIRST_WORD, COUNT_WORD_RANGE)
+FAMILIES = (*MATHIF_FAMILIES, *EXTENDED_FAMILIES)

@@ -1,10 +1,17 @@
-"""Lexical constraints: which words, which language, which letter case.
+"""Lexical constraints: which words, which letters, which language, which letter case.
 
-Families (MathIF's lexical category): keywords:existence, keywords:frequency,
-keywords:forbidden_words, language:response_language,
-change_case:capital_word_frequency, change_case:english_capital,
-change_case:english_lowercase.  All come from IFEval (Zhou et al., 2023) as
-MathIF uses them.
+Families (category "lexical"):
+- keywords:existence, keywords:frequency, keywords:forbidden_words,
+  language:response_language, change_case:capital_word_frequency,
+  change_case:english_capital, change_case:english_lowercase -- MathIF's
+  lexical category, all from IFEval (Zhou et al., 2023) as MathIF uses them;
+- keywords:letter_frequency -- IFEval: a letter appears "less than" or "at
+  least" N times, case-insensitively (IFEval's check counts the lower-cased
+  response's characters); one of the IFEval families MathIF left out;
+- keywords:word_once -- the word appears exactly once, as a whole word,
+  case-insensitively; from the IFEval-like constraints of Tülu 3 (open-instruct's
+  IFEvalG, Lambert et al. 2024), also in IFBench's training set (Pyatkin et al.
+  2025); the id is theirs.
 
 MathIF semantics kept on purpose:
 - keywords are regular expressions matched case-insensitively as substrings
@@ -20,13 +27,15 @@ from __future__ import annotations
 
 import random
 import re
+import string
+from collections import Counter
 
-from ._util import compile_keyword, strip_matches
-from .base import (
+from ..base import (
     PHASE_ADD,
     PHASE_BASE,
     PHASE_CASE,
     PHASE_REMOVE,
+    PHASE_TRIM,
     RELATIONS,
     Args,
     Family,
@@ -34,13 +43,16 @@ from .base import (
     compare,
     pick,
 )
-from .provenance import MATHIF as SOURCE
-from .text import (
+from ..keywords import compile_keyword, one_word_validator, strip_matches
+from ..provenance import IFEVAL, MATHIF, TULU
+from ..text import _WORD as WORD
+from ..text import (
     LANGUAGE_NAMES,
     LANGUAGE_SAMPLES,
     MATH_WORDS,
     count_capital_words,
     detect_language,
+    drop_filler,
     filler,
 )
 
@@ -86,7 +98,7 @@ EXISTENCE = Family(
     counterexample=lambda a, rng: _without(a["keywords"][:1], rng),
     compose=lambda t, a, rng: t + " " + " ".join(a["keywords"]),
     validate_extra=_existence_validate,
-    source=SOURCE,
+    source=MATHIF,
 )
 
 
@@ -146,7 +158,7 @@ FREQUENCY = Family(
     compose=_frequency_compose,
     phase=lambda a: _grow_or_shrink(a, "relation", PHASE_REMOVE),
     validate_extra=_frequency_validate,
-    source=SOURCE,
+    source=MATHIF,
 )
 
 
@@ -179,7 +191,7 @@ FORBIDDEN = Family(
     compose=lambda t, a, rng: strip_matches(t, "|".join(rf"\b{w}\b" for w in a["forbidden_words"])),
     phase=PHASE_REMOVE,
     validate_extra=_forbidden_validate,
-    source=SOURCE,
+    source=MATHIF,
 )
 
 
@@ -209,7 +221,7 @@ LANGUAGE = Family(
     counterexample=lambda a, rng: _other_language(a["language"]),
     compose=lambda t, a, rng: LANGUAGE_SAMPLES[a["language"]],
     phase=PHASE_BASE,
-    source=SOURCE,
+    source=MATHIF,
 )
 
 
@@ -254,7 +266,7 @@ CAPITAL_WORD_FREQUENCY = Family(
     counterexample=lambda a, rng: _capital_text(a, satisfy=False),
     compose=_capital_compose,
     phase=lambda a: _grow_or_shrink(a, "capital_relation", PHASE_REMOVE),
-    source=SOURCE,
+    source=MATHIF,
 )
 
 
@@ -280,7 +292,7 @@ ENGLISH_CAPITAL = Family(
     counterexample=lambda a, rng: LANGUAGE_SAMPLES["en"],
     compose=lambda t, a, rng: t.upper(),
     phase=PHASE_CASE,
-    source=SOURCE,
+    source=MATHIF,
 )
 
 ENGLISH_LOWERCASE = Family(
@@ -298,10 +310,113 @@ ENGLISH_LOWERCASE = Family(
     counterexample=lambda a, rng: LANGUAGE_SAMPLES["en"],
     compose=lambda t, a, rng: t.lower(),
     phase=PHASE_CASE,
-    source=SOURCE,
+    source=MATHIF,
 )
 
-FAMILIES = (
+# keywords:letter_frequency ---------------------------------------------------
+
+
+def letter_count(response: str, letter: str) -> int:
+    return Counter(response.lower())[letter.lower()]
+
+
+def _letter_text(args: Args, satisfy: bool) -> str:
+    many = args["let_relation"] == "at least"
+    if many == satisfy:
+        return "7 + 5 = 12 and " + args["letter"] * args["let_frequency"]
+    return "7 + 5 = 12."
+
+
+# A cap on a common letter ("e less than 3 times") rules out ordinary English,
+# so "less than" is drawn for rare letters only; "at least" for any letter.
+RARE_LETTERS = ("j", "q", "x", "z")
+
+
+def _letter_sample(rng: random.Random, ctx) -> Args:
+    relation = pick(rng, RELATIONS)
+    letters = RARE_LETTERS if relation == "less than" else string.ascii_lowercase
+    return {"letter": pick(rng, letters), "let_frequency": rng.randint(1, 10), "let_relation": relation}
+
+
+def _letter_compose(text: str, args: Args, rng: random.Random) -> str:
+    letter, n = args["letter"], args["let_frequency"]
+    if args["let_relation"] == "at least":
+        missing = n - letter_count(text, letter)
+        return text + (" " + letter * missing if missing > 0 else "")
+    done = lambda t: letter_count(t, letter) < n  # noqa: E731
+    text = drop_filler(text, done, lambda w: letter in w.lower())
+    return text if done(text) else _drop_inner_words(text, letter, done)
+
+
+def _drop_inner_words(text: str, letter: str, done) -> str:
+    """Drop words with the letter that also occur inside a longer word of the
+    text ("note" beside "denote"): substring matches still find them."""
+    for m in reversed(list(WORD.finditer(text))):
+        if done(text):
+            break
+        word = m.group(0).lower()
+        others = [w.lower() for w in WORD.findall(text[: m.start()] + " " + text[m.end() :])]
+        if letter in word and any(word in o and word != o for o in others):
+            text = text[: m.start()] + text[m.end() :]
+    return text
+
+
+LETTER_FREQUENCY = Family(
+    id="keywords:letter_frequency",
+    category="lexical",
+    params=(
+        Param("letter", "choice", choices=tuple(string.ascii_lowercase), doc="a letter a-z"),
+        Param("let_frequency", "int", minimum=1, doc="threshold"),
+        Param("let_relation", "choice", choices=RELATIONS),
+    ),
+    sample=_letter_sample,
+    describe=lambda a: (
+        f"In your response, the letter {a['letter']} should appear {a['let_relation']} "
+        f"{a['let_frequency']} times."
+    ),
+    check=lambda r, a: compare(letter_count(r, a["letter"]), a["let_relation"], a["let_frequency"]),
+    witness=lambda a, rng: _letter_text(a, satisfy=True),
+    counterexample=lambda a, rng: _letter_text(a, satisfy=False),
+    compose=_letter_compose,
+    phase=lambda a: PHASE_ADD if a["let_relation"] == "at least" else PHASE_TRIM,
+    # the other languages' texts hold letters of their own (a fixed sample in witnesses)
+    conflicts=frozenset({"combination:repeat_prompt", "language:response_language"}),
+    source=IFEVAL,
+    doc="How often one letter appears, in any case: 'less than' N (strict) or 'at least' N. "
+    "IFEval's keywords:letter_frequency with its exact check.",
+)
+
+# keywords:word_once ----------------------------------------------------------
+
+
+def word_occurrences(response: str, word: str) -> int:
+    return len(re.findall(rf"\b{re.escape(word)}\b", response, flags=re.IGNORECASE))
+
+
+def _once_compose(text: str, args: Args, rng: random.Random) -> str:
+    word = args["keyword"]
+    text = re.sub(rf"\b{re.escape(word)}\b", " ", text, flags=re.IGNORECASE)
+    return text + " " + word
+
+
+WORD_ONCE = Family(
+    id="keywords:word_once",
+    category="lexical",
+    params=(Param("keyword", "str", doc="the word to use exactly once"),),
+    sample=lambda rng, ctx: {"keyword": pick(rng, MATH_WORDS)},
+    describe=lambda a: f'In your response, the word "{a["keyword"]}" should appear exactly once.',
+    check=lambda r, a: word_occurrences(r, a["keyword"]) == 1,
+    witness=lambda a, rng: filler(6) + " " + a["keyword"] + ".",
+    counterexample=lambda a, rng: filler(6) + f" {a['keyword']} and {a['keyword']}.",
+    compose=_once_compose,
+    phase=PHASE_ADD,
+    validate_extra=one_word_validator("keywords:word_once", "keyword"),
+    conflicts=frozenset({"combination:repeat_prompt", "language:response_language"}),
+    source=TULU + " (keywords:word_once)",
+    doc="One given word appears exactly once as a whole word, in any case.",
+)
+
+MATHIF_FAMILIES = (
     EXISTENCE,
     FREQUENCY,
     FORBIDDEN,
@@ -310,3 +425,5 @@ FAMILIES = (
     ENGLISH_CAPITAL,
     ENGLISH_LOWERCASE,
 )
+EXTENDED_FAMILIES = (LETTER_FREQUENCY, WORD_ONCE)
+FAMILIES = (*MATHIF_FAMILIES, *EXTENDED_FAMILIES)

@@ -1,0 +1,60 @@
+"""Records, errors, hashing, JSON/JSONL/parquet I/O, prompts and progress callbacks: what every stage shares. Imports nothing of curation."""
+
+from curation.core.errors import InputError, ServiceFailure
+from curation.core.hashing import sha256_bytes, sha256_file, sha256_int, sha256_text
+from curation.core.items import Item, dataset_files, item_from_dict, read_items
+from curation.core.jsonio import (
+    dumps_line,
+    json_text,
+    read_json,
+    read_jsonl,
+    write_atomic,
+    write_json,
+    write_jsonl,
+)
+from curation.core.markdown import markdown_escape, markdown_table
+from curation.core.parquet import decode_record, hub_parquet_bytes, read_split_rows, schema_lines
+from curation.core.problems import MetaValue, Problem
+from curation.core.progress import Note, Progress, no_note, no_progress
+from curation.core.prompts import DEFAULT_TEMPLATE, render_prompt
+from curation.core.records import JsonRecord, dicts_of, records_of, typed
+from curation.core.version import __version__
+
+__all__ = [
+    "__version__",
+    "dataset_files",
+    "decode_record",
+    "DEFAULT_TEMPLATE",
+    "dicts_of",
+    "dumps_line",
+    "hub_parquet_bytes",
+    "InputError",
+    "Item",
+    "item_from_dict",
+    "json_text",
+    "JsonRecord",
+    "markdown_escape",
+    "markdown_table",
+    "MetaValue",
+    "no_note",
+    "no_progress",
+    "Note",
+    "Problem",
+    "Progress",
+    "read_items",
+    "read_json",
+    "read_jsonl",
+    "read_split_rows",
+    "records_of",
+    "render_prompt",
+    "schema_lines",
+    "ServiceFailure",
+    "sha256_bytes",
+    "sha256_file",
+    "sha256_int",
+    "sha256_text",
+    "typed",
+    "write_atomic",
+    "write_json",
+    "write_jsonl",
+]

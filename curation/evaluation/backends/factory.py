@@ -1,0 +1,16 @@
+"""The backend a run asks for; each engine is imported only when its backend is made."""
+
+from __future__ import annotations
+
+from curation.evaluation.backends.base import Backend
+from curation.evaluation.config import EvalConfig
+
+
+def make_backend(config: EvalConfig) -> Backend:
+    if config.backend == "vllm":
+        from curation.evaluation.backends.vllm_backend import VllmBackend
+
+        return VllmBackend(config.model, config.vllm, config.chat)
+    from curation.evaluation.backends.openai_backend import OpenAIBackend
+
+    return OpenAIBackend(config.model, config.openai, chat=config.chat)

@@ -1,0 +1,167 @@
+"""What a scoring run adds up to: HAcc, SAcc and correctness overall and per group, and
+``summary.json`` of ``mathif score`` as a typed record."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from curation.core import JsonRecord, dicts_of, records_of, typed
+from curation.scoring.score import ItemScore
+
+_NUM = (int, float)
+
+
+@dataclass(frozen=True)
+class GroupScores:
+    """Items, HAcc, SAcc and correctness of a group of scored items (0.0 when empty)."""
+
+    items: int
+    hacc: float
+    sacc: float
+    correctness: float
+    correctness_without_constraints: float | None = None  # eval runs with the plain run only
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"items": self.items, "hacc": self.hacc, "sacc": self.sacc, "correctness": self.correctness}
+        if self.correctness_without_constraints is not None:
+            out["correctness_without_constraints"] = self.correctness_without_constraints
+        return out
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> GroupScores:
+        without = doc.get("correctness_without_constraints")
+        return cls(
+            items=typed(doc["items"], int, "items"),
+            hacc=typed(doc["hacc"], _NUM, "hacc"),
+            sacc=typed(doc["sacc"], _NUM, "sacc"),
+            correctness=typed(doc["correctness"], _NUM, "correctness"),
+            correctness_without_constraints=typed(
+                without, (*_NUM, type(None)), "correctness_without_constraints"
+            ),
+        )
+
+    @classmethod
+    def of(cls, scores: Sequence[ItemScore]) -> GroupScores:
+        n = len(scores)
+        return cls(
+            items=n,
+            hacc=sum(s.hard for s in scores) / n if n else 0.0,
+            sacc=sum(s.soft for s in scores) / n if n else 0.0,
+            correctness=sum(s.correct for s in scores) / n if n else 0.0,
+        )
+
+
+@dataclass(frozen=True)
+class FollowRate:
+    """How often one constraint type (or scope) is followed: ``n`` constraints, mean share."""
+
+    n: int
+    follow: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"n": self.n, "follow": self.follow}
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> FollowRate:
+        return cls(typed(doc["n"], int, "n"), typed(doc["follow"], _NUM, "follow"))
+
+    @classmethod
+    def of(cls, shares: Sequence[float]) -> FollowRate:
+        return cls(len(shares), sum(shares) / len(shares))
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Scores overall and by constraint type, source, number of constraints and scope."""
+
+    overall: GroupScores
+    samples: int
+    by_constraint: dict[str, FollowRate]
+    by_source: dict[str, GroupScores]
+    by_num_constraints: dict[str, GroupScores]
+    by_scope: dict[str, FollowRate]
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.overall.to_dict() | {
+            "samples": self.samples,
+            "by_constraint": dicts_of(self.by_constraint),
+            "by_source": dicts_of(self.by_source),
+            "by_num_constraints": dicts_of(self.by_num_constraints),
+            "by_scope": dicts_of(self.by_scope),
+        }
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> Breakdown:
+        return cls(
+            overall=GroupScores.from_dict(doc),
+            samples=typed(doc["samples"], int, "samples"),
+            by_constraint=records_of(doc["by_constraint"], FollowRate, "by_constraint"),
+            by_source=records_of(doc["by_source"], GroupScores, "by_source"),
+            by_num_constraints=records_of(doc["by_num_constraints"], GroupScores, "by_num_constraints"),
+            by_scope=records_of(doc["by_scope"], FollowRate, "by_scope"),
+        )
+
+
+def summarize(scores: Sequence[ItemScore]) -> Breakdown:
+    """Overall HAcc, SAcc and correctness, and breakdowns by constraint, source, tier and scope."""
+    by_source: dict[str, list[ItemScore]] = defaultdict(list)
+    by_tier: dict[str, list[ItemScore]] = defaultdict(list)
+    followed: dict[str, list[float]] = defaultdict(list)
+    by_scope: dict[str, list[float]] = defaultdict(list)
+    for s in scores:
+        by_source[s.item.source].append(s)
+        by_tier[str(len(s.item.constraints))].append(s)
+        for i, (cid, scope) in enumerate(zip(s.item.constraint_ids, s.scopes, strict=True)):
+            share = sum(x.follow[i] for x in s.samples) / len(s.samples)
+            followed[cid].append(share)
+            by_scope[scope].append(share)
+    return Breakdown(
+        overall=GroupScores.of(scores),
+        samples=sum(len(s.samples) for s in scores),
+        by_constraint={cid: FollowRate.of(v) for cid, v in sorted(followed.items())},
+        by_source={k: GroupScores.of(v) for k, v in sorted(by_source.items())},
+        by_num_constraints={k: GroupScores.of(v) for k, v in sorted(by_tier.items())},
+        by_scope={k: FollowRate.of(v) for k, v in sorted(by_scope.items())},
+    )
+
+
+@dataclass(frozen=True)
+class ScoreSettings:
+    think_mode: str
+    fix_quirks: bool
+    scope_override: str | None
+    correctness_graded: bool
+    data: str
+    generations: str
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> ScoreSettings:
+        return cls(
+            think_mode=typed(doc["think_mode"], str, "think_mode"),
+            fix_quirks=typed(doc["fix_quirks"], bool, "fix_quirks"),
+            scope_override=typed(doc["scope_override"], (str, type(None)), "scope_override"),
+            correctness_graded=typed(doc["correctness_graded"], bool, "correctness_graded"),
+            data=typed(doc["data"], str, "data"),
+            generations=typed(doc["generations"], str, "generations"),
+        )
+
+
+@dataclass(frozen=True)
+class ScoreSummary(JsonRecord):
+    """``summary.json`` of ``mathif score``: the breakdown, then how it was scored."""
+
+    KIND = "summary of mathif score"
+
+    scores: Breakdown
+    settings: ScoreSettings
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.scores.to_dict() | dataclasses.asdict(self.settings)
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> ScoreSummary:
+        return cls(Breakdown.from_dict(doc), ScoreSettings.from_dict(doc))
