@@ -12,7 +12,7 @@ TORCH_VERSION ?= 2.13.0
 VLLM_ENV := VLLM_HOST_IP=127.0.0.1 VLLM_NO_USAGE_STATS=1 DO_NOT_TRACK=1 HF_HUB_OFFLINE=1 \
 	TRANSFORMERS_OFFLINE=1 VLLM_CPU_KVCACHE_SPACE=1 VLLM_LOGGING_LEVEL=WARNING
 
-.PHONY: setup test lint raw dataset verify-reference bench eval-bench eval-smoke clean
+.PHONY: setup test test-quick lint raw dataset verify-reference bench eval-bench eval-smoke clean
 
 setup: $(BIN)/mathif $(VENV)/.vllm-installed
 
@@ -33,9 +33,15 @@ $(VENV)/.vllm-installed: $(BIN)/mathif
 test: setup
 	$(BIN)/pytest -q
 
+# the quick loop: everything but the tests that start vLLM on the CPU
+test-quick: setup
+	$(BIN)/pytest -q -m "not vllm"
+
+# style, formatting and types (the import rules are a test: tests/unit/test_layout.py)
 lint: setup
 	$(BIN)/ruff check constraints curation tests benchmarks
 	$(BIN)/ruff format --check constraints curation tests benchmarks
+	$(BIN)/mypy
 
 # Pull and normalise the raw sources (checked against raw/lock.json).
 raw: setup
@@ -61,7 +67,7 @@ $(BUILT)/manifest.json:
 	$(MAKE) dataset
 
 build/tiny-model/config.json: | setup
-	$(BIN)/python -m tests.tiny_model build/tiny-model
+	$(BIN)/python -m tests.support.tiny_model build/tiny-model
 
 # The whole evaluation on a small slice of the dataset with a tiny random model on the CPU:
 # two items of each split file, with and without constraints, two samples each.  Starts

@@ -31,9 +31,9 @@ from curation.evaluation.backends import GenRequest  # noqa: E402
 from curation.evaluation.backends.openai_backend import OpenAIBackend  # noqa: E402
 from curation.evaluation.config import OpenAIOptions, Sampling  # noqa: E402
 from curation.evaluation.data import load_dataset  # noqa: E402
-from tests.eval_support import FakeOpenAI, Reply  # noqa: E402
-from tests.tiny_model import build_tiny_model  # noqa: E402
-from tests.vllm_env import VLLM_ENV, ApiServer  # noqa: E402
+from tests.support.eval_support import FakeOpenAI, Reply  # noqa: E402
+from tests.support.tiny_model import build_tiny_model  # noqa: E402
+from tests.support.vllm_env import VLLM_ENV, ApiServer  # noqa: E402
 
 REFERENCE = ROOT.parent / "shared" / "reference" / "mathif-v1"
 DEFAULT_CONCURRENCY = OpenAIOptions().concurrency

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 _BOX = re.compile(r"\\boxed\s*\{")
+_BOX_OR_FBOX = re.compile(r"\\(?:boxed|fbox)\s*\{")
 _NUMBER = re.compile(
     r"-?\s?\\[dt]?frac\{\s*\d+\s*\}\{\s*\d+\s*\}"  # \frac{3}{4}
     r"|-?\d+\s*/\s*\d+"  # 3/4
@@ -42,26 +43,33 @@ class Span:
     content: str
 
 
-def _closing_braces(text: str) -> dict[int, int]:
-    """Opening-brace position -> its closing brace (escaped ``\\{`` ``\\}`` skipped)."""
+def closing_braces(text: str) -> dict[int, int]:
+    """Opening-brace position -> its closing brace, in one pass.  A backslash escapes the
+    character after it: ``\\{`` and ``\\}`` are no braces, while in ``\\\\}`` (an escaped
+    backslash) the brace counts."""
     stack: list[int] = []
     pairs: dict[int, int] = {}
-    for i, ch in enumerate(text):
-        if ch not in "{}" or (i > 0 and text[i - 1] == "\\"):
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\":
+            i += 2
             continue
         if ch == "{":
             stack.append(i)
-        elif stack:
+        elif ch == "}" and stack:
             pairs[stack.pop()] = i
+        i += 1
     return pairs
 
 
-def boxed_spans(text: str) -> list[Span | None]:
-    """Every ``\\boxed{`` in order: its span and content, or None if never closed."""
-    starts = list(_BOX.finditer(text))
+def boxed_spans(text: str, fbox: bool = False) -> list[Span | None]:
+    """Every ``\\boxed{`` (and ``\\fbox{`` with ``fbox``) in order: its span and content, or
+    None if never closed."""
+    starts = list((_BOX_OR_FBOX if fbox else _BOX).finditer(text))
     if not starts:
         return []
-    pairs = _closing_braces(text)
+    pairs = closing_braces(text)
     out: list[Span | None] = []
     for m in starts:
         close = pairs.get(m.end() - 1)

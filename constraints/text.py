@@ -26,7 +26,7 @@ def count_words(text: str) -> int:
 
 @lru_cache(maxsize=1)
 def _word_tokenizer():
-    from nltk.tokenize.destructive import NLTKWordTokenizer  # type: ignore[import-untyped]
+    from nltk.tokenize.destructive import NLTKWordTokenizer
 
     return NLTKWordTokenizer()
 
@@ -42,8 +42,8 @@ def count_capital_words(text: str) -> int:
 
 @lru_cache(maxsize=1)
 def _language_factory():
-    import langdetect  # type: ignore[import-untyped]
-    from langdetect.detector_factory import DetectorFactory  # type: ignore[import-untyped]
+    import langdetect
+    from langdetect.detector_factory import DetectorFactory
 
     factory = DetectorFactory()
     factory.load_profile(os.path.join(os.path.dirname(langdetect.__file__), "profiles"))
@@ -55,7 +55,7 @@ LANGDETECT_SEED = 0
 
 def detect_language(text: str) -> str | None:
     """The langdetect code of ``text`` (seeded, deterministic) or None if undetectable."""
-    from langdetect.lang_detect_exception import LangDetectException  # type: ignore[import-untyped]
+    from langdetect.lang_detect_exception import LangDetectException
 
     try:
         detector = _language_factory().create()

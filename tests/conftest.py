@@ -1,13 +1,22 @@
+"""What every test shares: the published release as a fixture, and hermetic plugins.
+
+An installed third-party plugin must not change what a test sees: ``MATHIF_PLUGINS`` is set
+to none for this process and every ``mathif`` process a test starts (tests of the plugin
+mechanism name the demo plugin explicitly).
+"""
+
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import os
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-REFERENCE = SHARED / "reference" / "mathif-v1"
-RAW = SHARED / "raw"
+from constraints.registry import PLUGINS_ENV, default_registry
+from tests.support.paths import REFERENCE
+
+os.environ[PLUGINS_ENV] = ""
+default_registry.cache_clear()
 
 
 def reference_items() -> list[tuple[str, int, dict]]:
@@ -25,3 +34,12 @@ def reference() -> list[tuple[str, int, dict]]:
     if not REFERENCE.is_dir():
         pytest.fail(f"the published release is expected at {REFERENCE}")
     return reference_items()
+
+
+@pytest.fixture(autouse=True)
+def _hermetic_plugins(monkeypatch):
+    """Each test starts with no plugin allowed and a fresh default registry."""
+    monkeypatch.setenv(PLUGINS_ENV, "")
+    default_registry.cache_clear()
+    yield
+    default_registry.cache_clear()

@@ -19,8 +19,11 @@ def _pct(x: float) -> str:
 
 
 class _Rate(Protocol):
-    n: int
-    follow: float
+    @property
+    def n(self) -> int: ...
+
+    @property
+    def follow(self) -> float: ...
 
 
 def print_summary(

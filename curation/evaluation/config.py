@@ -243,14 +243,15 @@ def validate(c: EvalConfig) -> None:
     if c.limit is not None and c.limit < 1:
         raise bad("limit", f"must be at least 1, got {c.limit}")
     v = c.vllm
-    for flag, value in (
+    optional_counts: tuple[tuple[str, int | None], ...] = (
         ("tensor-parallel-size", v.tensor_parallel_size),
         ("data-parallel-size", v.data_parallel_size),
         ("max-model-len", v.max_model_len),
         ("max-num-seqs", v.max_num_seqs),
-    ):
-        if value is not None and value < 1:
-            raise bad(flag, f"must be at least 1, got {value}")
+    )
+    for flag, count in optional_counts:
+        if count is not None and count < 1:
+            raise bad(flag, f"must be at least 1, got {count}")
     if not 0.0 < v.gpu_memory_utilization <= 1.0:
         raise bad("gpu-memory-utilization", f"must be in (0, 1], got {v.gpu_memory_utilization}")
     o = c.openai

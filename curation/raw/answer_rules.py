@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from constraints.latex import boxed_spans
+
 __all__ = [
     "RULES",
     "AnswerRuleError",
@@ -33,7 +35,6 @@ class AnswerRuleError(ValueError):
 # A comma between digits followed by exactly three digits: 1,234,567 -> 1234567 (not 1,23 or 3,5).
 _THOUSANDS_SEP = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _INTEGER = re.compile(r"[+-]?\d+")
-_BOX_COMMANDS = ("\\boxed", "\\fbox")
 
 
 def _text(value: Any, what: str) -> str:
@@ -63,42 +64,13 @@ def after_hashes(value: Any) -> str:
     return _THOUSANDS_SEP.sub("", answer)
 
 
-def _matching_brace(text: str, open_at: int) -> int:
-    """Index of the ``}`` closing the ``{`` at ``open_at``; escaped ``\\{`` ``\\}`` do not count."""
-    depth = 0
-    i = open_at
-    while i < len(text):
-        char = text[i]
-        if char == "\\":
-            i += 2  # skip the escaped character (\{, \}, \\)
-            continue
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return -1
-
-
 def _boxed_contents(text: str) -> list[str]:
     """Contents of every ``\\boxed{...}`` / ``\\fbox{...}`` in order (nested braces balanced)."""
-    found: list[tuple[int, str]] = []
-    for command in _BOX_COMMANDS:
-        start = 0
-        while (at := text.find(command, start)) != -1:
-            start = at + len(command)
-            brace = start
-            while brace < len(text) and text[brace] in " \t\n":
-                brace += 1
-            if brace >= len(text) or text[brace] != "{":
-                continue  # \boxedfoo, \fboxsep or a bare "\boxed 5": not a braced box
-            close = _matching_brace(text, brace)
-            if close == -1:
-                raise AnswerRuleError(f"unbalanced braces after the {command} at character {at}")
-            found.append((at, text[brace + 1 : close]))
-    return [content for _, content in sorted(found)]
+    found = boxed_spans(text, fbox=True)
+    for at, span in enumerate(found):
+        if span is None:
+            raise AnswerRuleError(f"unbalanced braces after box {at + 1} of {len(found)}")
+    return [span.content for span in found if span is not None]
 
 
 def last_boxed(value: Any) -> str:

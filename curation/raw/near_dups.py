@@ -177,7 +177,7 @@ def find_near_duplicates(
     edges = _similar_pairs(keys, threshold)
     ids = [p.id for p in problems]
     pairs = sorted(
-        (NearDupPair(*sorted((ids[i], ids[j])), score=round(s, 2)) for i, j, s in edges),
+        (NearDupPair(min(ids[i], ids[j]), max(ids[i], ids[j]), round(s, 2)) for i, j, s in edges),
         key=lambda p: (p.a, p.b),
     )
     groups = []

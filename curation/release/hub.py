@@ -47,7 +47,9 @@ def resolve_token(
     token = env.get("HF_TOKEN")
     if not token:
         if stored is None:
-            from huggingface_hub import get_token as stored
+            from huggingface_hub import get_token
+
+            stored = get_token
         token = stored()
     if not token:
         raise InputError(

@@ -110,7 +110,7 @@ def _safe_convert_number(number: str) -> sympy.Number:
 
 def _install_safe_number_parsing() -> None:
     """Patch latex2sympy2 so number tokens never go through ``sympify`` (idempotent)."""
-    _l2s._Latex2Sympy.parse_number = _safe_parse_number  # type: ignore[method-assign]
+    _l2s._Latex2Sympy.parse_number = _safe_parse_number
     _l2s.convert_number = _safe_convert_number
 
 
@@ -141,7 +141,7 @@ def _latex_parse(text: str) -> list[Any]:
             text,
             extraction_config=[_LATEX_CONFIG],
             fallback_mode="no_fallback",
-            parsing_timeout=_timeout(),  # type: ignore[arg-type]
+            parsing_timeout=_timeout(),
         )
     except (Exception, TimeoutException):
         logger.debug("math_verify.parse failed", exc_info=True)

@@ -21,12 +21,12 @@ from curation.core.prompts import DEFAULT_TEMPLATE, render_prompt
 from curation.evaluation.backends import BackendReport, Failure, GenRequest, chat_messages, prompt_seed
 from curation.evaluation.config import ChatOptions, Sampling, make_config
 from curation.evaluation.data import load_dataset, prompts_of
+from curation.evaluation.records import RunRecord
 from curation.evaluation.run import EvalIncomplete, plan_requests, run_eval
 from curation.evaluation.score import SampleLength, score_eval
 from curation.evaluation.store import Generation, RunFolder
 from curation.evaluation.summary import EvalSummary, LengthBin, RunDescription, length_bins, summary_of
-
-from .eval_support import reference_slice
+from tests.support.eval_support import reference_slice
 
 runner = CliRunner()
 COT = "Let's think step by step and output the final answer within \\boxed{}."
@@ -221,7 +221,7 @@ def test_limit_takes_the_first_items_of_each_file(tmp_path):
 
 
 def test_the_published_release_loads_with_unique_keys():
-    from .conftest import REFERENCE
+    from tests.support.paths import REFERENCE
 
     items = load_dataset(REFERENCE)
     assert len(items) == 420 and len({e.key for e in items}) == 420
@@ -589,3 +589,25 @@ def test_an_error_names_its_file_and_line_and_a_flag_error_stands_alone():
     assert str(InputError("data.jsonl", 3, "malformed JSON")) == "data.jsonl:3: malformed JSON"
     assert str(InputError("run.toml", None, "no such run file")) == "run.toml: no such run file"
     assert str(InputError(None, None, "--top-p: must be in (0, 1]")) == "--top-p: must be in (0, 1]"
+
+
+@pytest.mark.parametrize(
+    "edit, problem",
+    [
+        (lambda doc: doc | {"format_version": 7}, "run file of mathif eval of format_version 7"),
+        (lambda doc: {"generation": doc["generation"]}, "not a run file of mathif eval (KeyError: 'info')"),
+        (lambda doc: doc | {"generation": {**doc["generation"], "seed": "0"}}, "seed must be int"),
+    ],
+)
+def test_a_run_file_of_another_format_or_shape_is_refused_and_nothing_changes(tmp_path, edit, problem):
+    data = reference_slice(tmp_path / "d", per_file=1)
+    run_eval(config(tmp_path, data), backend_factory=lambda _c: ScriptedBackend())
+    run_json = tmp_path / "run" / "run.json"
+    recorded = RunRecord.read(run_json)
+    assert json.loads(run_json.read_text())["format_version"] == 1
+    run_json.write_text(json.dumps(edit(json.loads(recorded.to_json()))), encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in (tmp_path / "run").iterdir() if p.is_file()}
+    with pytest.raises(InputError) as err:
+        run_eval(config(tmp_path, data), backend_factory=never)
+    assert problem in str(err.value) and str(err.value).startswith(str(run_json))
+    assert {p.name: p.read_bytes() for p in (tmp_path / "run").iterdir() if p.is_file()} == before

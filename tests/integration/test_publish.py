@@ -28,11 +28,10 @@ from curation.dataset.diff import diff_versions
 from curation.dataset.recipe import load_recipe
 from curation.raw.cache import load_problems, lock_sha256, source_labels
 from curation.raw.pull import RawPaths, pull
+from tests.support.hub_server import HubServer, running_hub
+from tests.support.paths import RAW, ROOT
 
-from .conftest import RAW
-from .hub_server import HubServer, running_hub
-
-ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.hub
 TOKEN = "hf_mathifTestToken_DoNotLeak_8c1f2e7a"
 REPO = "me/mathif"
 runner = CliRunner()

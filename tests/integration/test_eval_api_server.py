@@ -10,10 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 from curation.cli import app
+from tests.integration.conftest import require_vllm
+from tests.support.eval_support import reference_slice
+from tests.support.vllm_env import VLLM_ENV, ApiServer
 
-from .eval_support import reference_slice
-from .test_eval_vllm import require_vllm, tiny_model  # noqa: F401 - the session fixture
-from .vllm_env import VLLM_ENV, ApiServer
+pytestmark = pytest.mark.vllm
 
 runner = CliRunner()
 

@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from .conftest import REFERENCE
+from tests.support.paths import REFERENCE
 
 
 def reference_slice(

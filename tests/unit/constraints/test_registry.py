@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from constraints import UnknownConstraintError, default_registry
-from constraints.registry import BUILTIN, ENTRY_POINT_GROUP, Registry, _plugin_families
+from constraints.registry import BUILTIN, ENTRY_POINT_GROUP, PLUGINS_ENV, Registry, _plugin_families
 
 
 def test_builtin_ids_are_mathif_ids():
@@ -62,7 +62,9 @@ def plugin_on_path(tmp_path, monkeypatch):
     sys.modules.pop("mathif_test_plugin", None)
 
 
-def test_entry_point_family_is_registered(plugin_on_path):
+def test_entry_point_family_is_registered(plugin_on_path, monkeypatch):
+    assert _plugin_families() == []  # the tests allow no plugin unless they name it
+    monkeypatch.setenv(PLUGINS_ENV, "ends")
     found = _plugin_families()
     assert [f.id for f in found] == ["test_plugin:ends_with_period"]
     reg = Registry([*BUILTIN, *found])
@@ -70,3 +72,21 @@ def test_entry_point_family_is_registered(plugin_on_path):
     assert fam.check("ok.", {}) and not fam.check("ok", {})
     # declared conflicts become symmetric
     assert reg.type_conflict("startend:quotation", "test_plugin:ends_with_period")
+
+
+def test_a_broken_installed_plugin_is_named_and_can_be_left_out(tmp_path, monkeypatch):
+    (tmp_path / "mathif_broken_plugin.py").write_text("raise ImportError('no such thing')\n")
+    dist = tmp_path / "mathif_broken_plugin-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: mathif-broken-plugin\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\nbroken = mathif_broken_plugin:FAMILY\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.invalidate_caches()
+    monkeypatch.delenv(PLUGINS_ENV)  # as outside the tests: every installed plugin
+    with pytest.raises(RuntimeError, match="constraint plugin 'broken'"):
+        _plugin_families()
+    monkeypatch.setenv(PLUGINS_ENV, "")  # none
+    assert _plugin_families() == []
+    monkeypatch.setenv(PLUGINS_ENV, "other, names")
+    assert _plugin_families() == []
+    sys.modules.pop("mathif_broken_plugin", None)

@@ -1,6 +1,6 @@
 """Run ``mathif`` and SIGKILL its whole process group right after the N-th sample is saved.
 
-    python tests/kill_after.py N mathif-arguments...
+    python tests/support/kill_after.py N mathif-arguments...
 
 A run killed at a known point, so the resume test does not race the engine: on a fast
 machine a tiny model can finish every sample between two polls of the output file.

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from curation.core.errors import InputError
 from curation.core.prompts import DEFAULT_TEMPLATE, render_prompt
 from curation.dataset.recipe import load_recipe
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.paths import ROOT
 
 MINIMAL = """
 version = "0.0.1"

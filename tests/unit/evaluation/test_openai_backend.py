@@ -15,8 +15,7 @@ from curation.core.errors import InputError
 from curation.evaluation.backends import GenRequest
 from curation.evaluation.backends.openai_backend import OpenAIBackend
 from curation.evaluation.config import ChatOptions, OpenAIOptions, Sampling
-
-from .eval_support import FakeOpenAI, Reply, reference_slice
+from tests.support.eval_support import FakeOpenAI, Reply, reference_slice
 
 runner = CliRunner()
 SAMPLING = Sampling(temperature=0.7, top_p=0.9, max_tokens=33, samples=1, seed=5)

@@ -10,9 +10,8 @@ from constraints import make_instance
 from curation.cli import app
 from curation.dataset.build import build
 from curation.dataset.recipe import load_recipe
-
-from .conftest import REFERENCE
-from .test_build import RECIPE, toy_problems
+from tests.support.paths import REFERENCE
+from tests.support.toy import RECIPE, toy_problems
 
 runner = CliRunner()
 

@@ -20,10 +20,8 @@ from typer.testing import CliRunner
 
 from curation.cli import app
 from curation.raw.pull import PROJECT_ROOT
+from tests.support.paths import FIXTURE_MIRROR, RAW, REFERENCE
 
-from .conftest import RAW, REFERENCE
-
-FIXTURE_MIRROR = Path(__file__).parent / "fixtures" / "raw" / "mirror"
 MATHIF_SCRIPT = Path(sys.executable).with_name("mathif")
 runner = CliRunner()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -12,10 +11,9 @@ from curation.dataset.recipe import load_recipe
 from curation.dataset.verify import verify_file
 from curation.raw.cache import load_problems, lock_sha256, source_labels
 from curation.raw.pull import RawPaths, pull
+from tests.support.paths import RAW, ROOT
 
-from .conftest import RAW
-
-ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
 RECIPE = ROOT / "release" / "v1.0.0" / "recipe.toml"
 
 

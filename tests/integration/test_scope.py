@@ -25,8 +25,7 @@ from curation.dataset.recipe import draw_scope, load_recipe
 from curation.dataset.verify import verify_object
 from curation.scoring.score import score_item, score_output
 from curation.scoring.summary import summarize
-
-from .test_build import RECIPE, toy_problems
+from tests.support.toy import RECIPE, toy_problems
 
 runner = CliRunner()
 QUESTION = "What is six times seven?"

@@ -32,10 +32,8 @@ from curation.raw.pull import (
     read_mirror,
 )
 from curation.raw.sources import load_registry, parse_registry
+from tests.support.paths import FIXTURE_MIRROR, RAW, REFERENCE
 
-from .conftest import RAW, REFERENCE
-
-FIXTURE_MIRROR = Path(__file__).parent / "fixtures" / "raw" / "mirror"
 REGISTRY = PROJECT_ROOT / "raw" / "sources.toml"
 SOURCES = ("gsm8k", "math500", "minerva_math", "olympiadbench", "aime24", "aime25", "amc23")
 

@@ -8,8 +8,7 @@ from collections import Counter
 from constraints import make_instance
 from constraints.registry import MATHIF_IDS
 from curation.core.items import read_items
-
-from .conftest import REFERENCE
+from tests.support.paths import REFERENCE
 
 
 def test_release_has_420_items_over_15_types(reference):
