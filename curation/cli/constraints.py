@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from curation.cli.console import console, user_errors
-from curation.core import InputError
+from curation.core import InputError, json_text
 
 app = typer.Typer(
     help="The constraint families: list them, show one, or start a new one from a template.",
@@ -32,7 +32,7 @@ def list_cmd(
 
     rows = [summary(f) for f in default_registry()]
     if as_json:
-        typer.echo(json.dumps([r.to_json() for r in rows], indent=2, ensure_ascii=False))
+        typer.echo(json_text([r.to_json() for r in rows]), nl=False)
         return
     console.print(f"{len(rows)} constraint families", markup=False, highlight=False)
     for r in rows:
@@ -63,7 +63,7 @@ def show_cmd(
         ) from None
     d = details(family, registry)
     if as_json:
-        typer.echo(json.dumps(d.to_json(), indent=2, ensure_ascii=False))
+        typer.echo(json_text(d.to_json()), nl=False)
         return
     lines = [
         f"{d.id}  ({d.category}, {d.origin})",

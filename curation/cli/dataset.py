@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +10,7 @@ import typer
 from rich.table import Table
 
 from curation.cli.console import console, progress_bar
+from curation.core import json_text, write_json
 
 
 def build_cmd(
@@ -103,8 +103,7 @@ def verify_cmd(
         f"{len(unsat)} unsatisfiable, {len(ungradable)} with a gold answer that is not machine-gradable"
     )
     if report:
-        report.parent.mkdir(parents=True, exist_ok=True)
-        report.write_text(json.dumps([v.to_report() for v in verdicts], indent=1, ensure_ascii=False) + "\n")
+        write_json(report, [v.to_report() for v in verdicts], indent=1)
     if failing:
         raise typer.Exit(1)
 
@@ -119,7 +118,7 @@ def diff_cmd(
 
     d = diff_versions(old, new)
     if as_json:
-        typer.echo(json.dumps(d, indent=2, ensure_ascii=False))
+        typer.echo(json_text(d), nl=False)
         return
     table = Table(title=f"mathif diff {old} -> {new}")
     for col in ("split", "old", "new", "added", "removed", "changed"):

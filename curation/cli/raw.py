@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -14,7 +13,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
 from curation.cli.console import console, err_console, error_line, user_errors
-from curation.core import InputError, Problem, read_jsonl
+from curation.core import InputError, Problem, json_text, read_jsonl
 from curation.raw import (
     DEFAULT_DUP_THRESHOLD,
     DEFAULT_MATCH_CUTOFF,
@@ -195,7 +194,7 @@ def stats_cmd(
     problems = load_problems(paths=RawPaths.default())
     report = stats_report(problems, find_near_duplicates(problems, threshold))
     if as_json:
-        typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        typer.echo(json_text(report), nl=False)
     else:
         _print_stats(report)
 
@@ -244,7 +243,7 @@ def match_cmd(
         )
         index_in_file[path] += 1
     if as_json:
-        typer.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        typer.echo(json_text(records), nl=False)
         return
     for r in records:
         where = f"{r['file']}:{r['line']}"

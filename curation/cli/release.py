@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -11,6 +10,7 @@ import typer
 from rich.table import Table
 
 from curation.cli.console import console, err_console, note, progress_bar, user_errors
+from curation.core import json_text
 
 if TYPE_CHECKING:
     from curation.release import ReleaseTree
@@ -138,7 +138,7 @@ def list_cmd(
             }
             for r in rows
         ]
-        typer.echo(json.dumps(out, indent=2))
+        typer.echo(json_text(out), nl=False)
         return
     from curation.release import default_endpoint
 

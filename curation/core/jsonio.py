@@ -35,9 +35,10 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
         raise InputError(p, None, f"not UTF-8 text ({exc.reason})") from None
 
 
-def dumps_line(obj: Any) -> str:
-    """One canonical JSON line: sorted keys would reorder MathIF's fields, so keep order."""
-    return json.dumps(obj, ensure_ascii=False) + "\n"
+def dumps_line(obj: Any, sort_keys: bool = False) -> str:
+    """One JSON line, UTF-8 as it is.  Items keep their field order (sorting would reorder
+    MathIF's fields); ``sort_keys`` for records whose canonical form is sorted."""
+    return json.dumps(obj, ensure_ascii=False, sort_keys=sort_keys) + "\n"
 
 
 def json_text(obj: Any, indent: int | None = 2, sort_keys: bool = False) -> str:

@@ -58,9 +58,9 @@ class GenerationSettings:
         return cls(**{k: typed(doc.get(k), kind, k) for k, kind in kinds.items()})
 
     def differences(self, other: GenerationSettings) -> Iterator[tuple[str, Any, Any]]:
-        """``(name, mine, other's)`` for every setting that differs, in field order."""
+        """``(name, mine, other's)`` for every setting that differs, by name."""
         mine, theirs = self.to_dict(), other.to_dict()
-        for name in mine:
+        for name in sorted(mine):
             if mine[name] != theirs[name]:
                 yield name, mine[name], theirs[name]
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from curation.core import InputError, sha256_file, sha256_text
+from curation.core import InputError, dumps_line, sha256_file, sha256_text
 from curation.evaluation.config import RUNS
 from curation.evaluation.records import RunRecord
 
@@ -131,7 +131,7 @@ class RunFolder:
         """Write one finished generation durably (one write, then fsync)."""
         if gen.id in self.done:
             return
-        data = (json.dumps(gen.to_row(), ensure_ascii=False) + "\n").encode("utf-8")
+        data = dumps_line(gen.to_row()).encode("utf-8")
         view = memoryview(data)
         while view:
             written = os.write(self._fd, view)

@@ -24,7 +24,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from curation.core import InputError, MetaValue, Problem, read_jsonl, sha256_file, sha256_text, write_atomic
+from curation.core import (
+    InputError,
+    MetaValue,
+    Problem,
+    dumps_line,
+    json_text,
+    read_json,
+    read_jsonl,
+    sha256_file,
+    sha256_text,
+    write_atomic,
+)
 from curation.raw.answer_rules import RULES, AnswerRuleError
 from curation.raw.sources import SourceSpec, load_registry, select_sources
 from curation.scoring import is_gradable
@@ -217,7 +228,7 @@ def normalise(spec: SourceSpec, raw: RawRows, gradable: Callable[[str], bool] = 
 
 def canonical_jsonl(problems: Iterable[Problem]) -> str:
     """The cache text: one JSON object per problem, sorted keys, UTF-8, ``\\n`` line ends."""
-    return "".join(json.dumps(p.to_dict(), sort_keys=True, ensure_ascii=False) + "\n" for p in problems)
+    return "".join(dumps_line(p.to_dict(), sort_keys=True) for p in problems)
 
 
 # ---------------------------------------------------------------- the lock
@@ -253,7 +264,7 @@ def read_lock(path: str | Path) -> dict[str, LockEntry]:
     if not p.exists():
         return {}
     try:
-        doc = json.loads(p.read_text(encoding="utf-8"))
+        doc = read_json(p, "raw-source lock file")
         entries = doc["sources"]
         return {
             name: LockEntry(
@@ -279,7 +290,7 @@ def lock_text(entries: Mapping[str, LockEntry]) -> str:
         "unless --update-lock is given",
         "sources": {name: entries[name].to_dict() for name in sorted(entries)},
     }
-    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json_text(doc, sort_keys=True)
 
 
 def check_lock(name: str, locked: LockEntry | None, new: LockEntry) -> str | None:

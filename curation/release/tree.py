@@ -28,6 +28,7 @@ from curation.core import (
     read_split_rows,
     sha256_file,
     typed,
+    write_atomic,
 )
 from curation.dataset import Manifest
 from curation.raw import RawPaths
@@ -272,8 +273,7 @@ def write_tree(tree: ReleaseTree, dest: Path) -> None:
     for rel, data in tree.files.items():
         target = dest / rel
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            write_atomic(target, data)
         except OSError as exc:
             raise InputError(target, None, f"cannot write ({exc.strerror})") from None
 
