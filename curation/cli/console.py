@@ -19,7 +19,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from curation.core import InputError, ServiceFailure
+from curation.core import InputError, ServiceFailure, redact
 from curation.core import Progress as ProgressFn
 
 console = Console()
@@ -33,12 +33,13 @@ EXIT_CODES: tuple[tuple[type[Exception], int], ...] = (
 
 
 def error_line(message: str) -> None:
-    err_console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    """``error: message`` on stderr, secrets masked."""
+    err_console.print(f"error: {redact(message)}", markup=False, highlight=False, soft_wrap=True)
 
 
 def note(message: str) -> None:
-    """A line for the user on stderr (a :data:`curation.core.progress.Note`)."""
-    err_console.print(message, markup=False, highlight=False, soft_wrap=True)
+    """A line for the user on stderr (a :data:`curation.core.progress.Note`), secrets masked."""
+    err_console.print(redact(message), markup=False, highlight=False, soft_wrap=True)
 
 
 def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:

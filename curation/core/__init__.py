@@ -18,9 +18,13 @@ from curation.core.problems import MetaValue, Problem
 from curation.core.progress import Note, Progress, no_note, no_progress
 from curation.core.prompts import DEFAULT_TEMPLATE, render_prompt
 from curation.core.records import JsonRecord, dicts_of, records_of, typed
+from curation.core.secrets import forget_secrets, redact, register_secret
 from curation.core.version import __version__
 
 __all__ = [
+    "forget_secrets",
+    "redact",
+    "register_secret",
     "__version__",
     "dataset_files",
     "decode_record",
