@@ -4,8 +4,10 @@ the one-line error rule, progress bars and notes."""
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -27,19 +29,38 @@ err_console = Console(stderr=True)
 
 EXIT_CODES: tuple[tuple[type[Exception], int], ...] = (
     (InputError, 2),  # bad input the user can fix
+    (OSError, 2),  # a path the user gave cannot be read or written (permissions, a full disk, ...)
     (ServiceFailure, 1),  # a server or the Hub failed; the work done so far is kept
 )
 """The only place an exception becomes an exit code; anything else is a bug (a traceback)."""
 
 
+def message_of(err: Exception) -> str:
+    """The one line an exception of :data:`EXIT_CODES` prints."""
+    if isinstance(err, OSError) and not isinstance(err, InputError):
+        what = (err.strerror or str(err)).lower()
+        return f"{err.filename}: {what}" if err.filename is not None else what
+    return str(err)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print as one line: secrets masked, control characters (newlines
+    included) and undecodable bytes of file names escaped."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", redact(text))
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def error_line(message: str) -> None:
     """``error: message`` on stderr, secrets masked."""
-    err_console.print(f"error: {redact(message)}", markup=False, highlight=False, soft_wrap=True)
+    err_console.print(f"error: {printable(message)}", markup=False, highlight=False, soft_wrap=True)
 
 
 def note(message: str) -> None:
     """A line for the user on stderr (a :data:`curation.core.progress.Note`), secrets masked."""
-    err_console.print(redact(message), markup=False, highlight=False, soft_wrap=True)
+    err_console.print(printable(message), markup=False, highlight=False, soft_wrap=True)
 
 
 def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -48,15 +69,25 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
+            check_paths(kwargs)
             return fn(*args, **kwargs)
         except Exception as err:
             for kind, code in EXIT_CODES:
                 if isinstance(err, kind):
-                    error_line(str(err))
+                    error_line(message_of(err))
                     raise typer.Exit(code) from None
             raise
 
     return wrapper
+
+
+def check_paths(params: dict[str, Any]) -> None:
+    """Paths from the command line that no system call can take are one clear error."""
+    for name, value in params.items():
+        for path in value if isinstance(value, (list, tuple)) else [value]:
+            if isinstance(path, Path) and "\x00" in str(path):
+                flag = "--" + name.replace("_", "-")
+                raise InputError(None, None, f"{flag}: a path cannot hold a NUL byte, got {str(path)!r}")
 
 
 @contextmanager

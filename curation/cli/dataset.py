@@ -41,7 +41,7 @@ def build_cmd(
     from curation.raw import load_problems, lock_sha256, source_labels
 
     rec = load_recipe(recipe)
-    problems = load_problems(rec.sources)
+    problems = load_problems(rec.sources, asked_by=rec.path)
     target = out or Path("build") / rec.version
     with progress_bar(f"building {rec.version}") as progress:
         result = build(

@@ -86,7 +86,7 @@ def pull_cmd(
     """Pull sources into typed problems: write raw/cache/<source>.jsonl and raw/lock.json."""
     paths = RawPaths.default()
     if mirror is None:
-        specs = select_sources(load_registry(paths.registry), list(sources or []), paths.registry)
+        specs = select_sources(load_registry(paths.registry), list(sources or []), None)
         for spec in specs:
             if not _COMMIT.fullmatch(spec.revision):
                 err_console.print(

@@ -4,8 +4,11 @@ from curation.core.errors import InputError, ServiceFailure
 from curation.core.hashing import sha256_bytes, sha256_file, sha256_int, sha256_text
 from curation.core.items import Item, dataset_files, item_from_dict, read_items
 from curation.core.jsonio import (
+    JsonlLine,
     dumps_line,
     json_text,
+    jsonl_lines,
+    parse_json,
     read_json,
     read_jsonl,
     write_atomic,
@@ -19,9 +22,15 @@ from curation.core.progress import Note, Progress, no_note, no_progress
 from curation.core.prompts import DEFAULT_TEMPLATE, render_prompt
 from curation.core.records import JsonRecord, dicts_of, records_of, typed
 from curation.core.secrets import forget_secrets, redact, register_secret
+from curation.core.tomlio import parse_toml, toml_text
 from curation.core.version import __version__
 
 __all__ = [
+    "parse_toml",
+    "toml_text",
+    "JsonlLine",
+    "jsonl_lines",
+    "parse_json",
     "forget_secrets",
     "redact",
     "register_secret",

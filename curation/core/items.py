@@ -140,8 +140,12 @@ def _scopes(raw: Any, n: int, fail) -> list[str]:
 
 
 def read_items(path: str | Path, registry: Registry | None = None) -> list[Item]:
-    """All items of a JSONL file, in line order (blank lines skipped)."""
-    return [item_from_dict(obj, path, n, registry) for n, obj in read_jsonl(path)]
+    """All items of a JSONL file, in line order (blank lines skipped); a file without any
+    item is an InputError (scoring nothing would report 0% as a result)."""
+    items = [item_from_dict(obj, path, n, registry) for n, obj in read_jsonl(path)]
+    if not items:
+        raise InputError(path, None, "holds no items (the file is empty or blank)")
+    return items
 
 
 def dataset_files(path: str | Path) -> list[Path]:

@@ -6,33 +6,148 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from curation.core.errors import InputError
 
+Surrogates = Literal["refuse", "replace"]
+MAX_DEPTH = 64  # no file the tool reads nests deeper; deeper input is refused, never recursed into
 
-def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield ``(line_number, object)`` for every non-blank line; blank lines are skipped."""
+
+@dataclass(frozen=True)
+class JsonlLine:
+    """One non-blank line of a JSON Lines file: its value, or why it has none."""
+
+    number: int
+    value: Any
+    error: str | None = None
+
+
+def jsonl_lines(path: str | Path, surrogates: Surrogates = "refuse") -> Iterator[JsonlLine]:
+    """Every non-blank line of a JSON Lines file in order, parsed or with its problem.
+
+    The one JSONL reader of the tool: lines end at ``\\n`` alone (a ``\\r`` before it is
+    dropped), so U+2028, U+0085 and other separators inside a line are text, as JSON says.
+    A line that is not UTF-8, not JSON, nested too deeply, or holds a string with a lone
+    surrogate (``"\\ud800"``: JSON, but no text) has an ``error``; with
+    ``surrogates="replace"`` such strings get U+FFFD instead (model output).  A missing,
+    unreadable or folder path is an InputError.
+    """
     p = Path(path)
-    if not p.exists():
-        raise InputError(p, None, "no such file")
-    if p.is_dir():
-        raise InputError(p, None, "is a folder, expected a .jsonl file")
     try:
-        with p.open(encoding="utf-8") as fh:
-            for number, line in enumerate(fh, start=1):
-                if not line.strip():
+        fh = p.open("rb")
+    except FileNotFoundError:
+        raise InputError(p, None, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(p, None, "is a folder, expected a .jsonl file") from None
+    except (OSError, ValueError) as exc:  # permissions, a NUL byte in the name, ...
+        raise InputError(p, None, f"cannot read ({_reason(exc)})") from None
+    with fh:
+        for number, raw in enumerate(fh, start=1):
+            line = raw[:-1] if raw.endswith(b"\n") else raw
+            if line.endswith(b"\r"):
+                line = line[:-1]
+            if not line.strip():
+                continue
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield JsonlLine(number, None, f"not UTF-8 text ({exc.reason} at byte {exc.start + 1})")
+                continue
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as exc:
+                yield JsonlLine(number, None, f"malformed JSON ({exc.msg}, column {exc.colno})")
+                continue
+            except RecursionError:
+                yield JsonlLine(number, None, "malformed JSON (nested too deeply)")
+                continue
+            if not shallow(value):
+                yield JsonlLine(number, None, f"JSON nested more than {MAX_DEPTH} levels deep")
+                continue
+            if has_lone_surrogate(value):
+                if surrogates == "refuse":
+                    yield JsonlLine(
+                        number, None, 'a string holds a lone surrogate (e.g. "\\ud800"), which is not text'
+                    )
                     continue
                 try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(p, number, f"malformed JSON ({exc.msg})") from None
-                if not isinstance(obj, dict):
-                    raise InputError(p, number, "expected a JSON object")
-                yield number, obj
-    except UnicodeDecodeError as exc:
-        raise InputError(p, None, f"not UTF-8 text ({exc.reason})") from None
+                    value = replace_lone_surrogates(value)
+                except RecursionError:
+                    yield JsonlLine(number, None, "malformed JSON (nested too deeply)")
+                    continue
+            yield JsonlLine(number, value)
+
+
+def read_jsonl(path: str | Path, surrogates: Surrogates = "refuse") -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield ``(line_number, object)`` for every non-blank line; blank lines are skipped.
+    The first bad line is an InputError naming the file and the line."""
+    for line in jsonl_lines(path, surrogates):
+        if line.error is not None:
+            raise InputError(path, line.number, line.error)
+        if not isinstance(line.value, dict):
+            raise InputError(path, line.number, "expected a JSON object")
+        yield line.number, line.value
+
+
+def shallow(value: Any, limit: int | None = None) -> bool:
+    """Whether ``value`` nests lists and objects at most ``limit`` (MAX_DEPTH) levels deep;
+    checked without recursion, so that no later step recurses past Python's limit."""
+    limit = MAX_DEPTH if limit is None else limit
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        v, depth = stack.pop()
+        if isinstance(v, dict):
+            children: Iterable[Any] = v.values()
+        elif isinstance(v, list):
+            children = v
+        else:
+            continue
+        if depth >= limit:
+            return False
+        stack.extend((c, depth + 1) for c in children)
+    return True
+
+
+def _walk_strings(value: Any) -> Iterator[str]:
+    """Every string (keys too) in a parsed JSON value, without recursion."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            yield v
+        elif isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+
+
+def _is_text(s: str) -> bool:
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def has_lone_surrogate(value: Any) -> bool:
+    return not all(_is_text(s) for s in _walk_strings(value))
+
+
+def replace_lone_surrogates(value: Any) -> Any:
+    """``value`` with each lone surrogate of its strings replaced by U+FFFD."""
+    if isinstance(value, str):
+        return (
+            value if _is_text(value) else "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in value)
+        )
+    if isinstance(value, dict):
+        return {replace_lone_surrogates(k): replace_lone_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [replace_lone_surrogates(v) for v in value]
+    return value
 
 
 def dumps_line(obj: Any, sort_keys: bool = False) -> str:
@@ -57,12 +172,25 @@ def read_json(path: str | Path, what: str = "JSON file") -> Any:
         raise InputError(p, None, f"is a folder, expected a {what}") from None
     except UnicodeDecodeError as exc:
         raise InputError(p, None, f"not UTF-8 text ({exc.reason})") from None
+    except (OSError, ValueError) as exc:  # permissions, a NUL byte in the name, ...
+        raise InputError(p, None, f"cannot read ({_reason(exc)})") from None
+    return parse_json(text, p)
+
+
+def parse_json(text: str, where: str | Path | None = None) -> Any:
+    """One JSON document checked as every reader of the tool checks it: well formed, at most
+    MAX_DEPTH levels deep, no lone surrogate; else one InputError blaming ``where``."""
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(p, exc.lineno, f"malformed JSON ({exc.msg})") from None
+        raise InputError(where, exc.lineno, f"malformed JSON ({exc.msg})") from None
     except RecursionError:
-        raise InputError(p, None, "malformed JSON (nested too deeply)") from None
+        raise InputError(where, None, "malformed JSON (nested too deeply)") from None
+    if not shallow(value):
+        raise InputError(where, None, f"JSON nested more than {MAX_DEPTH} levels deep")
+    if has_lone_surrogate(value):
+        raise InputError(where, None, 'a string holds a lone surrogate (e.g. "\\ud800"), which is not text')
+    return value
 
 
 def write_json(path: str | Path, obj: Any, indent: int | None = 2, sort_keys: bool = False) -> None:
@@ -76,16 +204,23 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)
-    except OSError as exc:
-        raise InputError(p.parent, None, f"cannot write here ({exc.strerror})") from None
+    except (OSError, ValueError) as exc:  # not a folder, permissions, a NUL byte in the name, ...
+        raise InputError(p.parent, None, f"cannot write here ({_reason(exc)})") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes owner-only files
         os.replace(tmp, p)
+    except OSError as exc:  # a full disk, the target is a folder, ...
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(p, None, f"cannot write ({_reason(exc)})") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _reason(exc: OSError | ValueError) -> str:
+    return (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
 
 
 def _umask() -> int:

@@ -10,14 +10,13 @@ existed carry none; their shape is version 1.
 
 from __future__ import annotations
 
-import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, Self, TypeVar
 
 from curation.core.errors import InputError
-from curation.core.jsonio import json_text, read_json, write_atomic
+from curation.core.jsonio import json_text, parse_json, read_json, write_atomic
 
 FORMAT_KEY = "format_version"
 _BAD_SHAPE = (KeyError, TypeError, ValueError, AttributeError)
@@ -63,13 +62,7 @@ class JsonRecord(ABC):
 
     @classmethod
     def from_json(cls, text: str, where: str | Path | None = None) -> Self:
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(where, exc.lineno, f"malformed JSON ({exc.msg})") from None
-        except RecursionError:
-            raise InputError(where, None, "malformed JSON (nested too deeply)") from None
-        return cls.from_document(doc, where)
+        return cls.from_document(parse_json(text, where), where)
 
     @classmethod
     def read(cls, path: str | Path) -> Self:

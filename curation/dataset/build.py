@@ -46,6 +46,16 @@ def _pool_for(split: SplitSpec, problems: Sequence[Problem], recipe: Recipe) -> 
         raise InputError(
             recipe.path, None, f"split {split.name!r}: no problems for source(s) {', '.join(missing)}"
         )
+    fields = {k for p in pool for k in p.metadata}
+    for key in split.stratify:
+        if key not in fields:
+            known = ", ".join(sorted(fields)) or "none"
+            raise InputError(
+                recipe.path,
+                None,
+                f"split {split.name!r}: stratify field {key!r} is in no problem of "
+                f"{', '.join(split.sources)} (their fields: {known})",
+            )
     return pool
 
 

@@ -1,14 +1,16 @@
 """``mathif diff``: what changed between two built versions.
 
 Items are matched by split and problem id (MathIF-format files without a
-problem id fall back to the question text); an item is changed when its
-constraint set (ids with arguments and scopes, in any order) or its gold
-answer differs.
+problem id fall back to the question text); a problem that stands in a split
+more than once is matched occurrence by occurrence (the second with the
+second), so no item is lost.  An item is changed when its constraint set (ids
+with arguments and scopes, in any order) or its gold answer differs.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,11 @@ class Entry:
     item_id: str
     constraints: tuple[str, ...]
     answer: str
+    occurrence: int = 1  # the n-th item of this problem in its split
+
+    @property
+    def problem(self) -> str:
+        return self.key if self.occurrence == 1 else f"{self.key} (#{self.occurrence})"
 
 
 def _constraint_set(obj: dict[str, Any]) -> tuple[str, ...]:
@@ -37,23 +44,32 @@ def _constraint_set(obj: dict[str, Any]) -> tuple[str, ...]:
     )
 
 
-def load_version(folder: str | Path) -> dict[tuple[str, str], Entry]:
+def load_version(folder: str | Path) -> dict[tuple[str, str, int], Entry]:
     root = Path(folder)
     if not root.is_dir():
         raise InputError(root, None, "not a folder of a built version")
     files = sorted(root.glob("*.jsonl"))
     if not files:
         raise InputError(root, None, "holds no .jsonl split files")
-    entries: dict[tuple[str, str], Entry] = {}
+    entries: dict[tuple[str, str, int], Entry] = {}
+    seen: Counter[tuple[str, str]] = Counter()
     for f in files:
         for number, obj in read_jsonl(f):
             key = str(obj.get("problem_id") or obj.get("question") or "")
             if not key:
                 raise InputError(f, number, "item has neither problem_id nor question")
+            try:
+                constraints = _constraint_set(obj)
+            except TypeError:
+                raise InputError(
+                    f, number, "constraint_name, constraint_args, constraint_scope must be lists"
+                ) from None
+            seen[(f.stem, key)] += 1
+            occurrence = seen[(f.stem, key)]
             entry = Entry(
-                f.stem, key, str(obj.get("id", "")), _constraint_set(obj), str(obj.get("answer", ""))
+                f.stem, key, str(obj.get("id", "")), constraints, str(obj.get("answer", "")), occurrence
             )
-            entries[(entry.split, entry.key)] = entry
+            entries[(entry.split, entry.key, occurrence)] = entry
     return entries
 
 
@@ -89,12 +105,12 @@ def diff_versions(old: str | Path, new: str | Path) -> dict[str, Any]:
             "unchanged": len(a.keys() & b.keys()) - len(changed),
         },
         "splits": per_split,
-        "added": [{"split": e.split, "problem": e.key, "id": e.item_id} for e in added],
-        "removed": [{"split": e.split, "problem": e.key, "id": e.item_id} for e in removed],
+        "added": [{"split": e.split, "problem": e.problem, "id": e.item_id} for e in added],
+        "removed": [{"split": e.split, "problem": e.problem, "id": e.item_id} for e in removed],
         "changed": [
             {
                 "split": x.split,
-                "problem": x.key,
+                "problem": x.problem,
                 "old_id": x.item_id,
                 "new_id": y.item_id,
                 "old_constraints": list(x.constraints),

@@ -16,7 +16,7 @@ and no random draw is spent on scopes.
 
 from __future__ import annotations
 
-import tomllib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,9 +25,11 @@ from typing import Any
 from constraints import Registry, default_registry
 from constraints.base import DEFAULT_SCOPE, SCOPES
 from constraints.registry import MATHIF_IDS, SHIPPED_IDS
-from curation.core import DEFAULT_TEMPLATE, InputError, sha256_bytes
+from curation.core import DEFAULT_TEMPLATE, InputError, parse_toml, sha256_bytes, toml_text
 
 TIERS = {1: "single", 2: "double", 3: "triple"}
+VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z._+-]{0,63}")  # also a folder name: no '/', no '..'
+MAX_QUOTA = 100_000  # items of one split and tier
 TIER_BY_NAME = {v: k for k, v in TIERS.items()}
 
 
@@ -85,6 +87,7 @@ class Recipe:
     families: tuple[str, ...]
     overrides: Overrides
     prompt_template: str = DEFAULT_TEMPLATE
+    description: str = ""  # the version's one-paragraph description (the dataset card's)
     reuse_across_tiers: bool = False
     near_duplicate_threshold: float = 90.0
     path: str = ""
@@ -175,10 +178,7 @@ def load_recipe(path: str | Path, registry: Registry | None = None) -> Recipe:
     if not p.is_file():
         raise InputError(p, None, "no such recipe file")
     data = p.read_bytes()
-    try:
-        raw = tomllib.loads(data.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(p, None, f"not valid TOML ({exc})") from None
+    raw = parse_toml(toml_text(data, str(p)), str(p))
     r = _Reader(p)
     r.check_keys(
         raw,
@@ -199,10 +199,14 @@ def load_recipe(path: str | Path, registry: Registry | None = None) -> Recipe:
     for key in ("version", "seed", "splits"):
         if key not in raw:
             raise r.fail(key, "missing")
-    if not isinstance(raw["version"], str) or not raw["version"]:
-        raise r.fail("version", "must be a non-empty string")
-    if not isinstance(raw["seed"], int):
-        raise r.fail("seed", "must be an integer")
+    if not isinstance(raw["version"], str) or not VERSION.fullmatch(raw["version"]) or ".." in raw["version"]:
+        raise r.fail(
+            "version",
+            f"must be a version such as 1.0.0 (letters, digits, '.', '_', '+', '-'; at most 64), "
+            f"got {raw['version']!r:.80}",
+        )
+    if not isinstance(raw["seed"], int) or isinstance(raw["seed"], bool) or not 0 <= raw["seed"] < 2**63:
+        raise r.fail("seed", f"must be an integer in [0, 2^63), got {raw['seed']!r:.40}")
     fams = raw.get("families", "mathif")
     if fams == "mathif":
         fams = list(MATHIF_IDS)
@@ -235,8 +239,10 @@ def load_recipe(path: str | Path, registry: Registry | None = None) -> Recipe:
         for tier, count in quota_raw.items():
             if tier not in TIER_BY_NAME:
                 raise r.fail(where + "quota." + tier, "tiers are single, double and triple")
-            if not isinstance(count, int) or count < 0:
-                raise r.fail(where + "quota." + tier, "must be a non-negative integer")
+            if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= MAX_QUOTA:
+                raise r.fail(
+                    where + "quota." + tier, f"must be an integer in [0, {MAX_QUOTA}], got {count!r:.40}"
+                )
             quota[TIER_BY_NAME[tier]] = count
         stratify = s.get("stratify", [])
         if not isinstance(stratify, list) or not all(isinstance(x, str) for x in stratify):
@@ -253,9 +259,14 @@ def load_recipe(path: str | Path, registry: Registry | None = None) -> Recipe:
         )
     if len({s.name for s in splits}) != len(splits):
         raise r.fail("splits", "split names must be unique")
+    if not any(sum(s.quota.values()) for s in splits):
+        raise r.fail("splits", "every quota is 0: the version would hold no item")
     threshold = raw.get("near_duplicate_threshold", 90.0)
-    if not isinstance(threshold, (int, float)) or not 0 < threshold <= 100:
+    if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or not 0 < threshold <= 100:
         raise r.fail("near_duplicate_threshold", "must be a score in (0, 100]")
+    description = raw.get("description", "")
+    if not isinstance(description, str):
+        raise r.fail("description", "must be a string")
     reuse = raw.get("reuse_across_tiers", False)
     if not isinstance(reuse, bool):
         raise r.fail("reuse_across_tiers", "must be true or false")
@@ -266,6 +277,7 @@ def load_recipe(path: str | Path, registry: Registry | None = None) -> Recipe:
         families=tuple(fams),
         overrides=r.overrides(raw.get("overrides", {}), "overrides", reg),
         prompt_template=template,
+        description=description,
         reuse_across_tiers=reuse,
         near_duplicate_threshold=float(threshold),
         path=str(p),

@@ -17,15 +17,13 @@ constraints checked on a common part, and each part needs a joint witness
 from __future__ import annotations
 
 import itertools
-import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from constraints import Registry, default_registry
 from constraints.scope import checked_on, scoped_conflicts, scoped_witness
-from curation.core import InputError, item_from_dict
+from curation.core import InputError, item_from_dict, jsonl_lines
 from curation.scoring import is_gradable
 
 
@@ -57,18 +55,6 @@ class Verdict:
         }
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    if not path.is_file():
-        raise InputError(path, None, "no such file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(path, None, f"not UTF-8 text ({exc.reason})") from None
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip():
-            yield number, line
-
-
 def verify_object(obj: Any, file: str, index: int, line: int, registry: Registry) -> Verdict:
     raw_id = obj.get("id") if isinstance(obj, dict) else None
     if not isinstance(obj, dict):
@@ -98,14 +84,15 @@ def verify_object(obj: Any, file: str, index: int, line: int, registry: Registry
 
 
 def verify_file(path: str | Path, registry: Registry | None = None) -> list[Verdict]:
+    """A verdict for every non-blank line of a JSON Lines file (a bad line is a failing verdict)."""
     reg = registry or default_registry()
     p = Path(path)
     out = []
-    for index, (number, line) in enumerate(_lines(p)):
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            out.append(Verdict(str(p), index, number, None, False, (f"malformed JSON ({exc.msg})",)))
+    for index, line in enumerate(jsonl_lines(p)):
+        if line.error is not None:
+            out.append(Verdict(str(p), index, line.number, None, False, (line.error,)))
             continue
-        out.append(verify_object(obj, str(p), index, number, reg))
+        out.append(verify_object(line.value, str(p), index, line.number, reg))
+    if not out:
+        raise InputError(p, None, "holds no items (the file is empty or blank)")
     return out

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from curation.core import InputError, Problem, read_jsonl, sha256_file
 from curation.raw.pull import PULL_HINT, RawPaths, read_lock
 from curation.raw.sources import load_registry, select_sources
 
 
-def load_problems(sources: Sequence[str] | None = None, paths: RawPaths | None = None) -> list[Problem]:
+def load_problems(
+    sources: Sequence[str] | None = None,
+    paths: RawPaths | None = None,
+    asked_by: str | Path | None = None,
+) -> list[Problem]:
     """The cached problems of ``sources`` (all registry sources if None), in registry order.
 
     A missing cache, or one that no longer matches ``raw/lock.json``, is an InputError that
@@ -17,7 +22,7 @@ def load_problems(sources: Sequence[str] | None = None, paths: RawPaths | None =
     """
     paths = paths or RawPaths.default()
     registry = load_registry(paths.registry)
-    specs = select_sources(registry, list(sources or []), paths.registry)
+    specs = select_sources(registry, list(sources or []), asked_by)
     lock = read_lock(paths.lock)
     problems: list[Problem] = []
     for spec in specs:

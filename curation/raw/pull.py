@@ -384,7 +384,7 @@ def pull(
     """
     paths = paths or RawPaths.default()
     registry = load_registry(paths.registry)
-    specs = select_sources(registry, list(names or []), paths.registry)
+    specs = select_sources(registry, list(names or []), None)
     if mirror is not None and not Path(mirror).is_dir():
         raise InputError(mirror, None, "mirror folder not found (--mirror / MATHIF_RAW_MIRROR)")
     lock = read_lock(paths.lock)

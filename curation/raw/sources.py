@@ -14,13 +14,12 @@ the line of the entry's ``[sources.NAME]`` header and the problem.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from curation.core import InputError, MetaValue
+from curation.core import InputError, MetaValue, parse_toml
 from curation.raw.answer_rules import RULES
 
 __all__ = ["HubFilter", "SourceSpec", "load_registry", "select_sources"]
@@ -130,13 +129,7 @@ def _spec(name: str, entry: Any) -> SourceSpec:
 
 def parse_registry(text: str, path: str | Path) -> dict[str, SourceSpec]:
     """Parse registry text (pure); ``path`` only names the file in errors."""
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
-        line = int(match.group(1)) if match else None
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise InputError(path, line, f"not valid TOML ({reason})") from None
+    doc = parse_toml(text, str(path))
     sources = doc.get("sources")
     if not isinstance(sources, dict) or not sources:
         raise InputError(path, None, "no [sources.NAME] entries")
@@ -162,14 +155,15 @@ def load_registry(path: str | Path) -> dict[str, SourceSpec]:
 
 
 def select_sources(
-    registry: Mapping[str, SourceSpec], names: list[str] | None, path: str | Path
+    registry: Mapping[str, SourceSpec], names: list[str] | None, asked_by: str | Path | None
 ) -> list[SourceSpec]:
-    """The specs for ``names`` (all, in registry order, if none given); unknown names are an error."""
+    """The specs for ``names`` (all, in registry order, if none given); an unknown name is an
+    error of whoever asked for it (``asked_by``: a recipe; None for a command-line argument)."""
     if not names:
         return list(registry.values())
     unknown = [n for n in names if n not in registry]
     if unknown:
-        raise InputError(path, None, f"unknown source {unknown[0]!r} (known: {', '.join(registry)})")
+        raise InputError(asked_by, None, f"unknown source {unknown[0]!r} (known: {', '.join(registry)})")
     seen: dict[str, SourceSpec] = {}
     for n in names:
         seen.setdefault(n, registry[n])

@@ -24,7 +24,7 @@ def run_score(
     if out.exists() and not out.is_dir():
         raise InputError(out, None, "exists and is not a folder")
     items = read_items(data)
-    gens = list(read_jsonl(generations))
+    gens = list(read_jsonl(generations, surrogates="replace"))  # model text: U+FFFD, not an error
     if len(gens) > len(items):
         raise InputError(
             generations,

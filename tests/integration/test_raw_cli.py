@@ -19,7 +19,6 @@ import pytest
 from typer.testing import CliRunner
 
 from curation.cli import app
-from curation.raw.pull import PROJECT_ROOT
 from tests.support.paths import FIXTURE_MIRROR, RAW, REFERENCE
 
 MATHIF_SCRIPT = Path(sys.executable).with_name("mathif")
@@ -156,7 +155,7 @@ def test_without_a_mirror_the_hub_is_used_and_its_failure_is_one_line(tmp_path, 
 def test_unknown_source_is_one_line(tmp_path):
     proc = run_cli(tmp_path, "pull", "gsm8k", "nope", "--mirror", str(FIXTURE_MIRROR))
     assert proc.returncode == 2
-    assert_one_error_line(proc.stderr, str(PROJECT_ROOT / "raw" / "sources.toml"), "unknown source 'nope'")
+    assert_one_error_line(proc.stderr, "error: unknown source 'nope' (known: gsm8k,")  # an argument: no file
 
 
 def test_bad_row_names_file_and_line_and_other_sources_are_still_pulled(tmp_path):

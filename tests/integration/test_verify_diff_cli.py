@@ -131,3 +131,34 @@ def test_diff_between_two_versions(tmp_path):
 def test_diff_of_missing_folder_is_exit_2(tmp_path):
     result = runner.invoke(app, ["diff", str(tmp_path / "x"), str(tmp_path / "y")])
     assert result.exit_code == 2 and "not a folder" in result.output
+
+
+def test_verify_and_score_read_line_separators_inside_strings_alike(tmp_path):
+    row = item("startend:quotation", None) | {"question": "Two\u2028lines\u0085and a\x1cseparator: 1 + 1?"}
+    f = tmp_path / "sep.jsonl"
+    f.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["verify", str(f), "--report", str(tmp_path / "r.json")])
+    assert result.exit_code == 0, result.output
+    assert [v["line"] for v in json.loads((tmp_path / "r.json").read_text())] == [1]
+    gens = tmp_path / "g.jsonl"
+    gens.write_text('{"output": "\\"x\\""}\n', encoding="utf-8")
+    scored = runner.invoke(
+        app, ["score", "--data", str(f), "--generations", str(gens), "--out", str(tmp_path / "o")]
+    )
+    assert scored.exit_code == 0, scored.output
+
+
+def test_diff_keeps_every_item_of_a_problem_that_stands_twice(tmp_path):
+    first = item("startend:quotation", None) | {"problem_id": "p/1", "id": "a"}
+    second = first | {"id": "b", "answer": "3"}
+    (tmp_path / "old").mkdir()
+    (tmp_path / "new").mkdir()
+    (tmp_path / "old" / "s.jsonl").write_text(
+        json.dumps(first) + "\n" + json.dumps(first | {"id": "b"}) + "\n"
+    )
+    (tmp_path / "new" / "s.jsonl").write_text(json.dumps(first) + "\n" + json.dumps(second) + "\n")
+    d = json.loads(
+        runner.invoke(app, ["diff", str(tmp_path / "old"), str(tmp_path / "new"), "--json"]).output
+    )
+    assert d["summary"]["old_items"] == 2 and d["summary"]["new_items"] == 2
+    assert d["summary"]["changed"] == 1 and d["changed"][0]["problem"] == "p/1 (#2)"

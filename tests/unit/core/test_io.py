@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import stat
 
@@ -11,9 +12,11 @@ import pytest
 from curation.core import (
     InputError,
     json_text,
+    jsonl_lines,
     markdown_escape,
     markdown_table,
     read_json,
+    read_jsonl,
     sha256_bytes,
     sha256_file,
     sha256_int,
@@ -72,3 +75,27 @@ def test_markdown_table_aligns_numbers_and_escapes_pipes():
     assert markdown_table(["a", "n"], [["x", 1]]) == "| a | n |\n|---|---|\n| x | 1 |"
     assert markdown_table(["a", "n"], [["x", 1]], numeric=True).split("\n")[1] == "|---|---:|"
     assert markdown_escape("a|b") == "a\\|b"
+
+
+def test_one_jsonl_reader_splits_at_newlines_only(tmp_path):
+    rows = [{"t": "a\u2028b\u0085c\x1cd\u2029"}, {"t": "e"}]
+    text = json.dumps(rows[0], ensure_ascii=False) + "\r\n\n" + json.dumps(rows[1], ensure_ascii=False)
+    (tmp_path / "x.jsonl").write_text(text, encoding="utf-8", newline="")
+    assert [(n, o) for n, o in read_jsonl(tmp_path / "x.jsonl")] == [(1, rows[0]), (3, rows[1])]
+
+
+def test_bad_lines_carry_their_problem_and_the_rest_still_reads(tmp_path):
+    (tmp_path / "x.jsonl").write_bytes(
+        b'{"a": 1}\n{oops\n\xff\n' + b"[" * 100 + b"]" * 100 + b'\n{"s": "\\ud800"}\n{"b": 2}\n'
+    )
+    lines = list(jsonl_lines(tmp_path / "x.jsonl"))
+    assert [ln.number for ln in lines] == [1, 2, 3, 4, 5, 6]
+    assert [ln.value for ln in lines if ln.error is None] == [{"a": 1}, {"b": 2}]
+    errors = [ln.error or "" for ln in lines]
+    assert "malformed JSON" in errors[1] and "not UTF-8" in errors[2]
+    assert "nested more than" in errors[3] and "lone surrogate" in errors[4]
+    replaced = list(jsonl_lines(tmp_path / "x.jsonl", surrogates="replace"))[4]
+    assert replaced.error is None and replaced.value == {"s": "\ufffd"}
+    with pytest.raises(InputError) as err:
+        list(read_jsonl(tmp_path / "x.jsonl"))
+    assert err.value.line == 2
