@@ -57,9 +57,12 @@ def jsonl_lines(path: str | Path, surrogates: Surrogates = "refuse") -> Iterator
                 yield JsonlLine(number, None, f"not UTF-8 text ({exc.reason} at byte {exc.start + 1})")
                 continue
             try:
-                value = json.loads(text)
+                value = json.loads(text, parse_constant=_no_constant)
             except json.JSONDecodeError as exc:
                 yield JsonlLine(number, None, f"malformed JSON ({exc.msg}, column {exc.colno})")
+                continue
+            except ValueError as exc:  # NaN, Infinity
+                yield JsonlLine(number, None, f"malformed JSON ({exc})")
                 continue
             except RecursionError:
                 yield JsonlLine(number, None, "malformed JSON (nested too deeply)")
@@ -90,6 +93,11 @@ def read_jsonl(path: str | Path, surrogates: Surrogates = "refuse") -> Iterator[
         if not isinstance(line.value, dict):
             raise InputError(path, line.number, "expected a JSON object")
         yield line.number, line.value
+
+
+def _no_constant(name: str) -> Any:
+    """NaN and Infinity are Python's extension of JSON, not JSON: no number the tool reads."""
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def shallow(value: Any, limit: int | None = None) -> bool:
@@ -153,12 +161,12 @@ def replace_lone_surrogates(value: Any) -> Any:
 def dumps_line(obj: Any, sort_keys: bool = False) -> str:
     """One JSON line, UTF-8 as it is.  Items keep their field order (sorting would reorder
     MathIF's fields); ``sort_keys`` for records whose canonical form is sorted."""
-    return json.dumps(obj, ensure_ascii=False, sort_keys=sort_keys) + "\n"
+    return json.dumps(obj, ensure_ascii=False, sort_keys=sort_keys, allow_nan=False) + "\n"
 
 
 def json_text(obj: Any, indent: int | None = 2, sort_keys: bool = False) -> str:
     """A JSON document as the tool writes it: UTF-8 as it is (no ``\\u`` escapes), a final newline."""
-    return json.dumps(obj, indent=indent, ensure_ascii=False, sort_keys=sort_keys) + "\n"
+    return json.dumps(obj, indent=indent, ensure_ascii=False, sort_keys=sort_keys, allow_nan=False) + "\n"
 
 
 def read_json(path: str | Path, what: str = "JSON file") -> Any:
@@ -181,9 +189,11 @@ def parse_json(text: str, where: str | Path | None = None) -> Any:
     """One JSON document checked as every reader of the tool checks it: well formed, at most
     MAX_DEPTH levels deep, no lone surrogate; else one InputError blaming ``where``."""
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise InputError(where, exc.lineno, f"malformed JSON ({exc.msg})") from None
+    except ValueError as exc:  # NaN, Infinity
+        raise InputError(where, None, f"malformed JSON ({exc})") from None
     except RecursionError:
         raise InputError(where, None, "malformed JSON (nested too deeply)") from None
     if not shallow(value):

@@ -175,10 +175,14 @@ def read_run_file(path: Path) -> dict[str, Any]:
         raise InputError(path, None, "no such run file")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(path, None, f"malformed TOML ({exc})") from None
     except UnicodeDecodeError:
         raise InputError(path, None, "not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(path, None, f"malformed TOML ({exc})") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise InputError(path, None, f"malformed TOML ({exc})") from None
+    except RecursionError:
+        raise InputError(path, None, "malformed TOML (nested too deeply)") from None
     out: dict[str, Any] = {}
     for raw_key, value in raw.items():
         key = raw_key.replace("-", "_")
@@ -220,9 +224,49 @@ def make_config(flags: Mapping[str, Any], run_file: Path | None = None) -> EvalC
     return config
 
 
+# The allowed range of every number (inclusive; None: no upper bound needed).  Generous for
+# any real run, small enough that no value hangs the tool or exhausts memory before a
+# request is made (``--samples 100000000`` would plan 10^8 samples per prompt).
+BOUNDS: dict[str, tuple[float, float]] = {
+    "samples": (1, 1024),
+    "max-tokens": (1, 1_000_000),
+    "seed": (0, 2**63 - 1),
+    "limit": (1, 10_000_000),
+    "temperature": (0.0, 10.0),
+    "tensor-parallel-size": (1, 256),
+    "data-parallel-size": (1, 64),
+    "max-model-len": (1, 10_000_000),
+    "max-num-seqs": (1, 65_536),
+    "concurrency": (1, 4096),
+    "timeout": (0.001, 86_400.0),
+    "max-retries": (0, 100),
+    "retry-base-delay": (0.0, 3600.0),
+    "retry-max-delay": (0.0, 86_400.0),
+    "base-url": (1, 256),  # how many
+}
+RUN_FILE_ONLY = ("retry-base-delay", "retry-max-delay")  # no flag: named as in the run file
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,}" if isinstance(x, int) else f"{x:g}"
+
+
+def _shown(value: float) -> str:
+    """A value for a message, at most ~30 characters (a 4,000-digit integer is not shown whole)."""
+    if isinstance(value, int) and abs(value) >= 10**18:
+        return f"an integer of {len(str(abs(value)))} digits"
+    return str(value)
+
+
 def validate(c: EvalConfig) -> None:
     def bad(flag: str, problem: str) -> InputError:
-        return InputError(None, None, f"--{flag}: {problem}")
+        name = flag.replace("-", "_") if flag in RUN_FILE_ONLY else f"--{flag}"
+        return InputError(None, None, f"{name}: {problem}")
+
+    def within(flag: str, value: float | None) -> None:
+        lo, hi = BOUNDS[flag]
+        if value is not None and not lo <= value <= hi:  # a NaN is never within
+            raise bad(flag, f"must be between {_fmt(lo)} and {_fmt(hi)}, got {_shown(value)}")
 
     if c.backend not in BACKENDS:
         raise bad("backend", f"must be one of {', '.join(BACKENDS)}, got {c.backend!r}")
@@ -231,36 +275,29 @@ def validate(c: EvalConfig) -> None:
     if c.think_mode not in THINK_MODES:
         raise bad("think-mode", f"must be one of {', '.join(THINK_MODES)}, got {c.think_mode!r}")
     s = c.sampling
-    if not 0.0 <= s.temperature <= 10.0:
-        raise bad("temperature", f"must be between 0 and 10, got {s.temperature}")
+    within("temperature", s.temperature)
     if not 0.0 < s.top_p <= 1.0:
         raise bad("top-p", f"must be in (0, 1], got {s.top_p}")
-    for flag, value in (("max-tokens", s.max_tokens), ("samples", s.samples)):
-        if value < 1:
-            raise bad(flag, f"must be at least 1, got {value}")
-    if s.seed < 0:
-        raise bad("seed", f"must be at least 0, got {s.seed}")
-    if c.limit is not None and c.limit < 1:
-        raise bad("limit", f"must be at least 1, got {c.limit}")
+    within("max-tokens", s.max_tokens)
+    within("samples", s.samples)
+    within("seed", s.seed)
+    within("limit", c.limit)
     v = c.vllm
-    optional_counts: tuple[tuple[str, int | None], ...] = (
-        ("tensor-parallel-size", v.tensor_parallel_size),
-        ("data-parallel-size", v.data_parallel_size),
-        ("max-model-len", v.max_model_len),
-        ("max-num-seqs", v.max_num_seqs),
-    )
-    for flag, count in optional_counts:
-        if count is not None and count < 1:
-            raise bad(flag, f"must be at least 1, got {count}")
+    within("tensor-parallel-size", v.tensor_parallel_size)
+    within("data-parallel-size", v.data_parallel_size)
+    within("max-model-len", v.max_model_len)
+    within("max-num-seqs", v.max_num_seqs)
     if not 0.0 < v.gpu_memory_utilization <= 1.0:
         raise bad("gpu-memory-utilization", f"must be in (0, 1], got {v.gpu_memory_utilization}")
     o = c.openai
-    if o.concurrency < 1:
-        raise bad("concurrency", f"must be at least 1, got {o.concurrency}")
-    if o.timeout <= 0:
-        raise bad("timeout", f"must be positive, got {o.timeout}")
-    if o.max_retries < 0:
-        raise bad("max-retries", f"must be at least 0, got {o.max_retries}")
+    within("concurrency", o.concurrency)
+    within("timeout", o.timeout)
+    within("max-retries", o.max_retries)
+    within("retry-base-delay", o.retry_base_delay)
+    within("retry-max-delay", o.retry_max_delay)
+    lo, hi = BOUNDS["base-url"]
+    if not lo <= len(o.base_urls) <= hi:
+        raise bad("base-url", f"at most {_fmt(hi)} URLs, got {len(o.base_urls)}")
     for url in o.base_urls:
         if not url.startswith(("http://", "https://")):
             raise bad("base-url", f"must start with http:// or https://, got {url!r}")

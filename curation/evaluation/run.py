@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from curation.core import InputError, ServiceFailure, __version__, write_atomic, write_json, write_jsonl
+from curation.core import (
+    InputError,
+    ServiceFailure,
+    __version__,
+    redact,
+    write_atomic,
+    write_json,
+    write_jsonl,
+)
 from curation.evaluation.backends import Backend, GenRequest, make_backend, prompt_seed
 from curation.evaluation.config import EvalConfig, Sampling, describe
 from curation.evaluation.data import EvalItem, fingerprint, load_dataset
@@ -108,23 +116,33 @@ def run_eval(
     note: Callable[[str], None] = lambda _msg: None,
 ) -> EvalOutcome:
     """Generate what is missing, then score and write the report.  ``on_generation(done, total)``
-    is called after each sample is written."""
+    is called after each sample is written.  Every note and failure message has the registered
+    secrets masked.  Nothing is held per wanted sample: only per prompt and per sample made."""
+
+    def say(message: str) -> None:
+        note(redact(message))
+
     items = load_dataset(config.dataset, config.limit)
-    with RunFolder(config.out) as folder:
-        folder.check_settings(RunRecord(generation_settings(config, items), run_info(config, items)))
+    record = RunRecord(generation_settings(config, items), run_info(config, items))
+    with RunFolder(config.out, record) as folder:
         if folder.dropped_tail:
-            note(f"{folder.path}: dropped a partial last line (a killed run); that sample is made again")
-        wanted = {
-            (e.key, run, s) for e in items for run in config.runs for s in range(config.sampling.samples)
-        }
-        reused = len(wanted & folder.done.keys())
-        requests = list(plan_requests(items, config.runs, config.sampling, folder.done))
+            say(f"{folder.path}: dropped a partial last line (a killed run); that sample is made again")
+        keys = {e.key for e in items}
+        n = config.sampling.samples
+
+        def wanted(gid: GenKey) -> bool:
+            key, run, sample = gid
+            return key in keys and run in config.runs and sample < n
+
+        expected = len(items) * len(config.runs) * n
+        reused = sum(1 for gid in folder.done if wanted(gid))
+        requests = list(plan_requests(items, config.runs, config.sampling, folder.done))  # one per prompt
         total = sum(r.n for r in requests)
         made = 0
 
         def emit(gen: Generation) -> None:
             nonlocal made
-            if gen.id not in wanted or gen.id in folder.done:
+            if not wanted(gen.id) or gen.id in folder.done:
                 return
             folder.append(gen)
             made += 1
@@ -138,12 +156,16 @@ def run_eval(
                 failures = backend.generate(requests, config.sampling, emit).failures
             finally:
                 backend.close()
-        missing = sorted(wanted - folder.done.keys())
+        missing = expected - reused - made
         if missing:
             first = failures[0].error if failures else "no output"
+            unmade = ((r.key, r.run, s) for r in requests for s in r.samples)
+            where = next((_where(g) for g in unmade if g not in folder.done), "a sample")
             raise EvalIncomplete(
-                f"{len(missing)} of {len(wanted)} samples could not be generated (first: {_where(missing[0])}: "
-                f"{first}); {made} new samples were saved in {folder.path}; run the same command again to retry"
+                redact(
+                    f"{missing} of {expected} samples could not be generated (first: {where}: {first}); "
+                    f"{made} new samples were saved in {folder.path}; run the same command again to retry"
+                )
             )
         done: dict[GenKey, Generation] = dict(folder.done)
     summary = score_and_report(config, items, done)

@@ -1,12 +1,18 @@
 """The run folder of ``mathif eval``: generations appended as they finish, and run.json.
 
 ``generations.jsonl`` has one line per finished sample, keyed by item, run and
-sample index.  Each line is written with one ``write`` and ``fsync``ed, so a
-kill loses at most the lines being generated; a torn last line (a partial
-write) is cut off when the folder is opened again and that sample is made
-again.  ``run.json`` records every setting that changes generations; a run
-with other settings refuses to add to the folder.  A lock file keeps two runs
-from writing into one folder at once.
+sample index.  A :class:`Generation` checks its fields when it is made (the
+reader and every backend share that one rule), so nothing the folder's reader
+would refuse can be appended.  Each line is written with one ``write`` and
+``fsync``ed, so a kill loses at most the lines being generated; a torn last
+line (a partial write) is cut off when the folder is opened again and that
+sample is made again.
+
+A folder is this run's before anything in it is touched: it is new or empty,
+or its ``run.json`` reads and records the same generation settings.  A folder
+with other files and no ``run.json``, or with a ``run.json`` that is not this
+run's, is refused and left byte for byte as it was (no lock file, no repair).
+A lock file keeps two runs from writing into one folder at once.
 """
 
 from __future__ import annotations
@@ -15,24 +21,72 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from curation.core import InputError, dumps_line, sha256_file, sha256_text
+from curation.core import InputError, dumps_line, redact, sha256_file, sha256_text
 from curation.evaluation.config import RUNS
 from curation.evaluation.records import RunRecord
 
 GENERATIONS = "generations.jsonl"
 RUN_JSON = "run.json"
 LOCK = ".lock"
+_OWN_LEFTOVERS = (LOCK,)  # what a run killed before writing run.json may leave: still an empty folder
 
 GenKey = tuple[str, str, int]  # (item key, run, sample index)
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` with every lone surrogate (a ``\\ud800`` escape a JSON reply may carry, which
+    UTF-8 cannot encode) replaced by U+FFFD, so it can be written and read back."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
+
+
+def _writable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def generation_problem(
+    key: Any, run: Any, sample: Any, output: Any, finish_reason: Any, completion_tokens: Any
+) -> str | None:
+    """Why these fields make no line of ``generations.jsonl`` (None: they do).  The one rule
+    shared by :class:`Generation` (made by a backend) and the folder's reader."""
+    if not isinstance(key, str) or not key or not _writable(key):
+        return "field 'key' must be a non-empty string"
+    if run not in RUNS:
+        return f"field 'run' must be one of {', '.join(RUNS)}, got {run!r}"
+    if isinstance(sample, bool) or not isinstance(sample, int) or sample < 0:
+        return f"field 'sample' must be an integer >= 0, got {sample!r}"
+    if not isinstance(output, str):
+        return "field 'output' must be a string"
+    if not _writable(output):
+        return "field 'output' holds a lone surrogate (not valid Unicode)"
+    if finish_reason is not None and (not isinstance(finish_reason, str) or not _writable(finish_reason)):
+        return "field 'finish_reason' must be a string or null"
+    if completion_tokens is not None and (
+        isinstance(completion_tokens, bool) or not isinstance(completion_tokens, int) or completion_tokens < 0
+    ):
+        return "field 'completion_tokens' must be an integer >= 0 or null"
+    return None
 
 
 @dataclass(frozen=True)
 class Generation:
+    """One finished sample; refuses (ValueError) any field the folder's reader would refuse."""
+
     key: str
     run: str
     sample: int
@@ -40,9 +94,24 @@ class Generation:
     finish_reason: str | None = None
     completion_tokens: int | None = None
 
+    def __post_init__(self) -> None:
+        problem = generation_problem(
+            self.key, self.run, self.sample, self.output, self.finish_reason, self.completion_tokens
+        )
+        if problem is not None:
+            raise ValueError(problem)
+
     @property
     def id(self) -> GenKey:
         return (self.key, self.run, self.sample)
+
+    def redacted(self) -> Generation:
+        """This generation with every registered secret masked (a server may echo the key)."""
+        output = redact(self.output)
+        reason = redact(self.finish_reason) if self.finish_reason is not None else None
+        if output == self.output and reason == self.finish_reason:
+            return self
+        return replace(self, output=output, finish_reason=reason)
 
     def to_row(self) -> dict[str, Any]:
         return {
@@ -56,24 +125,12 @@ class Generation:
 
 
 def generation_from_row(obj: Mapping[str, Any], path: Path, line: int) -> Generation:
-    def bad(problem: str) -> InputError:
-        return InputError(path, line, problem)
-
-    key, run, sample, output = obj.get("key"), obj.get("run"), obj.get("sample"), obj.get("output")
-    if not isinstance(key, str) or not key:
-        raise bad("field 'key' must be a non-empty string")
-    if run not in RUNS:
-        raise bad(f"field 'run' must be one of {', '.join(RUNS)}, got {run!r}")
-    if isinstance(sample, bool) or not isinstance(sample, int) or sample < 0:
-        raise bad(f"field 'sample' must be an integer >= 0, got {sample!r}")
-    if not isinstance(output, str):
-        raise bad("field 'output' must be a string")
-    reason, tokens = obj.get("finish_reason"), obj.get("completion_tokens")
-    if reason is not None and not isinstance(reason, str):
-        raise bad("field 'finish_reason' must be a string or null")
-    if tokens is not None and (isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 0):
-        raise bad("field 'completion_tokens' must be an integer >= 0 or null")
-    return Generation(key, run, sample, output, reason, tokens)
+    names = ("key", "run", "sample", "output", "finish_reason", "completion_tokens")
+    fields: list[Any] = [obj.get(name) for name in names]
+    problem = generation_problem(*fields)
+    if problem is not None:
+        raise InputError(path, line, problem)
+    return Generation(*fields)
 
 
 def _lines(data: bytes) -> Iterator[tuple[int, bytes]]:
@@ -82,12 +139,51 @@ def _lines(data: bytes) -> Iterator[tuple[int, bytes]]:
             yield number, raw
 
 
-class RunFolder:
-    """An open run folder (locked for this process until ``close``)."""
+def claim(root: Path, record: RunRecord) -> None:
+    """Refuse ``root`` unless it may become (missing, empty) or already is (its ``run.json``
+    records ``record``'s generation settings) the folder of this run.  Reads only: a folder
+    that is not this run's is refused with one line and left as it was."""
+    if not root.exists():
+        return
+    if not root.is_dir():
+        raise InputError(root, None, "exists and is not a folder")
+    path = root / RUN_JSON
+    try:
+        names = sorted(os.listdir(root))
+    except OSError as exc:
+        raise InputError(root, None, f"cannot read this folder ({exc.strerror})") from None
+    if RUN_JSON not in names:
+        foreign = [n for n in names if n not in _OWN_LEFTOVERS]
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+            raise InputError(
+                root,
+                None,
+                f"not a run folder of mathif eval (it holds {shown} but no {RUN_JSON}); "
+                "nothing was changed; use another --out or an empty folder",
+            )
+        return
+    if not path.is_file():
+        raise InputError(path, None, "is not a file; use another --out")
+    recorded = RunRecord.read(path).generation
+    for name, was, now in recorded.differences(record.generation):
+        raise InputError(
+            path,
+            None,
+            f"this folder holds generations made with {name} = {json.dumps(was)}, this run "
+            f"asks for {json.dumps(now)}; use another --out or the folder's settings",
+        )
 
-    def __init__(self, root: Path):
-        if root.exists() and not root.is_dir():
-            raise InputError(root, None, "exists and is not a folder")
+
+class RunFolder:
+    """The run folder of one run, claimed for ``record`` and locked until ``close``.
+
+    Nothing is written before the folder is known to be this run's (see :func:`claim`);
+    then ``run.json`` is (re)written, the generations are read and a torn last line is
+    cut off."""
+
+    def __init__(self, root: Path, record: RunRecord):
+        claim(root, record)  # refuse a folder that is not ours before touching it
         try:
             root.mkdir(parents=True, exist_ok=True)
             self._lock = os.open(root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
@@ -98,40 +194,50 @@ class RunFolder:
         except OSError:
             os.close(self._lock)
             raise InputError(root, None, "another mathif eval is writing into this folder") from None
-        self.root = root
-        self.path = root / GENERATIONS
-        self.done: dict[GenKey, Generation] = {}
-        self.dropped_tail = False
-        self._load()
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._fd = -1
+        try:
+            claim(root, record)  # again under the lock: another run may have claimed it meanwhile
+            self.root = root
+            self.path = root / GENERATIONS
+            self.done: dict[GenKey, Generation] = {}
+            self.dropped_tail = False
+            self._load()
+            record.write(root / RUN_JSON)
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except BaseException:
+            self.close()
+            raise
 
     def _load(self) -> None:
         if not self.path.exists():
             return
         data = self.path.read_bytes()
         cut = data.rfind(b"\n") + 1
+        for number, raw in _lines(data[:cut]):  # every whole line is checked before any repair
+            try:
+                obj = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise InputError(self.path, number, f"malformed line ({exc})") from None
+            except RecursionError:
+                raise InputError(self.path, number, "malformed line (nested too deeply)") from None
+            if not isinstance(obj, dict):
+                raise InputError(self.path, number, "expected a JSON object")
+            gen = generation_from_row(obj, self.path, number)
+            self.done.setdefault(gen.id, gen)  # a duplicate (never written by this tool) keeps the first
         if cut < len(data):  # a partial last line, from a run killed while writing it
             with self.path.open("r+b") as fh:
                 fh.truncate(cut)
                 fh.flush()
                 os.fsync(fh.fileno())
             self.dropped_tail = True
-            data = data[:cut]
-        for number, raw in _lines(data):
-            try:
-                obj = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise InputError(self.path, number, f"malformed line ({exc})") from None
-            if not isinstance(obj, dict):
-                raise InputError(self.path, number, "expected a JSON object")
-            gen = generation_from_row(obj, self.path, number)
-            self.done.setdefault(gen.id, gen)  # a duplicate (never written by this tool) keeps the first
 
     def append(self, gen: Generation) -> None:
-        """Write one finished generation durably (one write, then fsync)."""
+        """Write one finished generation durably (one write, then fsync), with every
+        registered secret masked (``done`` holds what was written)."""
         if gen.id in self.done:
             return
-        data = dumps_line(gen.to_row()).encode("utf-8")
+        gen = gen.redacted()
+        data = dumps_line(gen.to_row()).encode("utf-8")  # a Generation always encodes
         view = memoryview(data)
         while view:
             written = os.write(self._fd, view)
@@ -141,34 +247,19 @@ class RunFolder:
 
     def close(self) -> None:
         for fd in (self._fd, self._lock):
+            if fd < 0:
+                continue
             try:
                 os.close(fd)
             except OSError:
                 pass
+        self._fd = self._lock = -1
 
     def __enter__(self) -> RunFolder:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    # run.json -----------------------------------------------------------------------
-
-    def check_settings(self, record: RunRecord) -> None:
-        """Refuse generation settings that differ from the folder's; record them on first use."""
-        path = self.root / RUN_JSON
-        if path.exists():
-            recorded = RunRecord.read(path).generation
-            for name, was, now in recorded.differences(record.generation):
-                raise InputError(
-                    path,
-                    None,
-                    f"this folder holds generations made with {name} = {json.dumps(was)}, this run "
-                    f"asks for {json.dumps(now)}; use another --out or the folder's settings",
-                )
-        elif self.done:
-            raise InputError(self.path, None, f"generations without {RUN_JSON}; use another --out")
-        record.write(path)
 
 
 MODEL_FILES = (

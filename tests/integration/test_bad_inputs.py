@@ -323,6 +323,7 @@ CASES = [
     ),
     Case("compare: summary a list", compare_with("[]"), 2, ("summary.json", "not a summary")),
     Case("compare: summary nested", compare_with(deep_json(100)), 2, ("summary.json", "nested")),
+    Case("compare: hacc NaN", compare_with('{"hacc": NaN}'), 2, ("summary.json", "NaN is not a JSON number")),
     Case("compare: hacc a string", compare_with('{"hacc": "1"}'), 2, ("summary.json", "not a summary")),
     # raw sources and constraints
     Case(

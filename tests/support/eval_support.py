@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from curation.evaluation.records import GenerationSettings, RunInfo, RunRecord
 from tests.support.paths import REFERENCE
 
 
@@ -39,6 +40,31 @@ def copy_reference(dest: Path, name: str) -> Path:
     return dest / name
 
 
+def run_record(model: str = "m", **generation: Any) -> RunRecord:
+    """A run.json record for opening a ``RunFolder`` directly (settings as given, else fixed)."""
+    settings = {
+        "model": model,
+        "backend": "openai",
+        "temperature": 1.0,
+        "top_p": 0.95,
+        "max_tokens": 16384,
+        "samples": 1,
+        "seed": 0,
+        "dataset_sha256": "0" * 64,
+        "model_files_sha256": None,
+        "chat_template_sha256": None,
+        "system_prompt": None,
+        "chat_template_kwargs": None,
+        "dtype": None,
+        "max_model_len": None,
+    } | generation
+    info = RunInfo(mathif_version="test", dataset="d", items=1, runs=["constraints"], settings={})
+    return RunRecord(GenerationSettings(**settings), info)
+
+
+USAGE = {"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12}
+
+
 @dataclass
 class Reply:
     status: int = 200
@@ -46,6 +72,15 @@ class Reply:
     content: str | None = None  # None: an answer made from the prompt
     reasoning: str | None = None  # returned apart, as vLLM's reasoning parsers do
     headers: dict[str, str] = field(default_factory=dict)
+    # hostile replies: any JSON value in place of the message, finish_reason or usage
+    message: Any = None  # the whole message object (None: made from content and reasoning)
+    finish_reason: Any = "stop"
+    usage: Any = field(default_factory=lambda: dict(USAGE))
+    raw: bytes | None = None  # the body exactly (no JSON made), sent with content_type
+    content_type: str = "application/json"
+    length: int | None = None  # a content-length other than the body's (a truncated body)
+    error: str | None = None  # the message of an error body (None: "scripted <status>")
+    echo: bool = False  # an error body that repeats the request's Authorization header and body
 
 
 Script = Callable[[int, dict[str, Any]], Reply]  # (request number from 0, body) -> reply
@@ -89,35 +124,46 @@ class FakeOpenAI:
                     reply = outer.script(n, body)
                     if reply.delay:
                         time.sleep(reply.delay)
-                    if reply.status != 200:
-                        data = json.dumps(
-                            {"error": {"message": f"scripted {reply.status}", "type": "x"}}
-                        ).encode()
+                    if reply.raw is not None:
+                        data = reply.raw
+                    elif reply.status != 200:
+                        said = reply.error if reply.error is not None else f"scripted {reply.status}"
+                        if reply.echo:
+                            said += f" for {self.headers.get('authorization', '')} asking {json.dumps(body)}"
+                        data = json.dumps({"error": {"message": said, "type": "x"}}).encode()
                     else:
-                        message: dict[str, Any] = {
-                            "role": "assistant",
-                            "content": reply.content if reply.content is not None else default_answer(body),
-                        }
-                        if reply.reasoning is not None:
-                            message["reasoning_content"] = reply.reasoning
+                        message: Any = reply.message
+                        if message is None:
+                            message = {
+                                "role": "assistant",
+                                "content": reply.content
+                                if reply.content is not None
+                                else default_answer(body),
+                            }
+                            if reply.reasoning is not None:
+                                message["reasoning_content"] = reply.reasoning
+                        choice = {"index": 0, "message": message, "finish_reason": reply.finish_reason}
                         data = json.dumps(
                             {
                                 "id": f"cmpl-{n}",
                                 "object": "chat.completion",
                                 "created": 0,
                                 "model": body.get("model", "?"),
-                                "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
-                                "usage": {"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12},
+                                "choices": [choice],
+                                "usage": reply.usage,
                             }
                         ).encode()
                     try:
                         self.send_response(reply.status)
-                        self.send_header("content-type", "application/json")
-                        self.send_header("content-length", str(len(data)))
+                        self.send_header("content-type", reply.content_type)
+                        length = reply.length if reply.length is not None else len(data)
+                        self.send_header("content-length", str(length))
                         for k, v in reply.headers.items():
                             self.send_header(k, v)
                         self.end_headers()
                         self.wfile.write(data)
+                        if length != len(data):  # a body cut short: the connection ends mid-body
+                            self.close_connection = True
                     except (BrokenPipeError, ConnectionResetError):
                         pass  # the client timed out and left
                 finally:

@@ -4,7 +4,9 @@ A backend takes requests (one prompt, one or several sample indices, a seed)
 and calls ``emit`` with each finished sample as soon as it is done, so the run
 folder records it at once.  A request that fails for good is reported, not
 raised; errors the user must fix (a refused key, an unknown model) raise
-``InputError``.  vLLM is imported only by its backend.
+``InputError``.  Every generation a backend emits is a checked ``Generation``
+(see ``store.py``), so what is written can be read back.  vLLM is imported only
+by its backend.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from curation.core import sha256_int
+from curation.core import redact, sha256_int
 from curation.evaluation.config import ChatOptions, Sampling
 from curation.evaluation.store import Generation
 
@@ -35,8 +37,14 @@ class GenRequest:
 
 @dataclass(frozen=True)
 class Failure:
+    """A request that failed for good; ``error`` has every registered secret masked (a server's
+    message may echo the key), whoever made it."""
+
     request: GenRequest
     error: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "error", redact(self.error))
 
 
 @dataclass

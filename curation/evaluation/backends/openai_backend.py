@@ -5,8 +5,12 @@ over the base URLs, at most ``concurrency`` in flight.  429, 5xx, 408/409 and
 timeouts or broken connections are retried with exponential backoff and
 jitter (``Retry-After`` honoured, capped); 401/403/404 stop the run at once
 (a wrong key or model name would fail every request); any other refusal
-marks that sample failed and the run goes on.  The API key is read from the
-environment variable named by ``api_key_env`` and is never written anywhere.
+marks that sample failed and the run goes on.  A reply that is not a sound
+completion (not JSON, truncated, HTML, a message of an unexpected shape: see
+``reply.py``), or any other exception while reading it, is retried like a 5xx.
+Requests are made one sample at a time from the plan, never all at once.  The
+API key is read from the environment variable named by ``api_key_env``,
+registered as a secret (masked in every message) and never written anywhere.
 A system prompt, if set, comes before the prompt; chat-template arguments go in
 the request body as ``chat_template_kwargs`` (vLLM's and SGLang's extension).
 A server that returns the reasoning apart from the answer
@@ -18,12 +22,12 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
-from curation.core import InputError
+from curation.core import InputError, redact, register_secret
 from curation.evaluation.backends.base import BackendReport, Emit, Failure, GenRequest, chat_messages
+from curation.evaluation.backends.reply import BadReply, read_reply
 from curation.evaluation.config import NO_CHAT_OPTIONS, ChatOptions, OpenAIOptions, Sampling
 from curation.evaluation.store import Generation
 
@@ -31,25 +35,17 @@ FATAL = (401, 403, 404)
 RETRY = (408, 409, 425, 429)
 
 
-def single_samples(requests: Sequence[GenRequest]) -> list[GenRequest]:
-    """One request per sample, each with its own seed."""
-    return [
-        GenRequest(r.key, r.run, r.prompt, (s,), r.seed + pos)
-        for r in requests
-        for pos, s in enumerate(r.samples)
-    ]
-
-
-def output_text(message: Any) -> str:
-    content = getattr(message, "content", None) or ""
-    reasoning = getattr(message, "reasoning_content", None) or getattr(message, "reasoning", None)
-    if isinstance(reasoning, str) and reasoning and "</think>" not in content:
-        return f"<think>{reasoning}</think>{content}"
-    return content
+def single_samples(requests: Sequence[GenRequest]) -> Iterator[GenRequest]:
+    """One request per sample, each with its own seed, made as the workers take them."""
+    for r in requests:
+        for pos, s in enumerate(r.samples):
+            yield GenRequest(r.key, r.run, r.prompt, (s,), r.seed + pos)
 
 
 def _short(text: str, limit: int = 200) -> str:
-    text = " ".join(text.split())
+    """One line of at most ``limit`` characters, secrets masked first (a cut must not leave
+    part of a key)."""
+    text = " ".join(redact(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -78,6 +74,8 @@ class OpenAIBackend:
         self.options = options
         self.chat = chat
         self._sleep = sleep
+        self._key = os.environ.get(options.api_key_env) or None
+        register_secret(self._key)  # a server that echoes the request never gets it printed
         self.attempts = 0  # every HTTP request sent, retries included (for tests and logs)
 
     def close(self) -> None:
@@ -91,7 +89,8 @@ class OpenAIBackend:
 
     def delay(self, attempt: int, exc: Exception | None = None) -> float:
         o = self.options
-        wait = min(o.retry_max_delay, o.retry_base_delay * 2**attempt) * (0.5 + random.random() / 2)
+        growth = 2 ** min(attempt, 64)  # max_retries is bounded; a float overflows past 2**1023 anyway
+        wait = min(o.retry_max_delay, o.retry_base_delay * growth) * (0.5 + random.random() / 2)
         hinted = _retry_after(exc) if exc is not None else None
         if hinted is not None:
             wait = max(wait, min(hinted, o.retry_max_delay))
@@ -106,18 +105,21 @@ class OpenAIBackend:
             raise InputError(
                 None, None, "--backend openai needs the openai package: pip install 'mathif[eval]'"
             ) from None
-        return asyncio.run(self._run(single_samples(requests), sampling, emit))
+        total = sum(r.n for r in requests)
+        return asyncio.run(self._run(single_samples(requests), total, sampling, emit))
 
-    async def _run(self, requests: list[GenRequest], sampling: Sampling, emit: Emit) -> BackendReport:
+    async def _run(
+        self, requests: Iterator[GenRequest], total: int, sampling: Sampling, emit: Emit
+    ) -> BackendReport:
         from openai import AsyncOpenAI
 
-        key = os.environ.get(self.options.api_key_env) or "EMPTY"
         clients = [
-            AsyncOpenAI(base_url=url, api_key=key, timeout=self.options.timeout, max_retries=0)
+            AsyncOpenAI(
+                base_url=url, api_key=self._key or "EMPTY", timeout=self.options.timeout, max_retries=0
+            )
             for url in self.options.base_urls
         ]
         report = BackendReport()
-        pending = deque(requests)
         fatal: list[str] = []
         turn = 0
 
@@ -128,17 +130,18 @@ class OpenAIBackend:
             return clients[i], self.options.base_urls[i]
 
         async def worker() -> None:
-            while pending and not fatal:
-                request = pending.popleft()
+            for request in requests:  # one shared iterator: each worker takes the next sample
+                if fatal:
+                    return
                 await self._one(request, sampling, emit, next_client, report, fatal)
 
         try:
-            await asyncio.gather(*(worker() for _ in range(min(self.options.concurrency, len(requests)))))
+            await asyncio.gather(*(worker() for _ in range(min(self.options.concurrency, total))))
         finally:
             for client in clients:
                 await client.close()
         if fatal:
-            raise InputError(None, None, fatal[0])
+            raise InputError(None, None, redact(fatal[0]))
         return report
 
     async def _one(
@@ -158,8 +161,9 @@ class OpenAIBackend:
                 return
             client, url = next_client()
             self.attempts += 1
+            outcome: Generation | BadReply
             try:
-                response = await client.chat.completions.create(
+                raw = await client.chat.completions.with_raw_response.create(
                     model=self.model,
                     messages=chat_messages(request.prompt, self.chat),
                     temperature=sampling.temperature,
@@ -169,6 +173,7 @@ class OpenAIBackend:
                     n=1,
                     **self._extra,
                 )
+                body = raw.content  # parsed here, by reply.py: the SDK's parser trusts the server
             except openai.APIStatusError as exc:
                 status = exc.status_code
                 if status in FATAL:
@@ -190,23 +195,16 @@ class OpenAIBackend:
                 if attempt < self.options.max_retries:
                     await self._sleep(self.delay(attempt))
                 continue
-            choices = getattr(response, "choices", None) or []
-            if not choices:
-                report.failures.append(Failure(request, f"{url}: a response without choices"))
-                return
-            choice = choices[0]
-            usage = getattr(response, "usage", None)
-            tokens = getattr(usage, "completion_tokens", None) if usage is not None else None
-            emit(
-                Generation(
-                    key=request.key,
-                    run=request.run,
-                    sample=request.samples[0],
-                    output=output_text(choice.message),
-                    finish_reason=getattr(choice, "finish_reason", None),
-                    completion_tokens=tokens if isinstance(tokens, int) else None,
-                )
-            )
+            except Exception as exc:  # anything else about a reply (a validation error, a decoder's)
+                outcome = BadReply(f"{type(exc).__name__}: {_short(str(exc))}")
+            else:
+                outcome = read_reply(body, request.key, request.run, request.samples[0])
+            if isinstance(outcome, BadReply):
+                last = f"{url}: {outcome.reason}"
+                if attempt < self.options.max_retries:
+                    await self._sleep(self.delay(attempt))
+                continue
+            emit(outcome)
             return
         report.failures.append(
             Failure(request, f"gave up after {self.options.max_retries + 1} attempts ({last})")

@@ -20,10 +20,10 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from curation.core import InputError
+from curation.core import InputError, redact
 from curation.evaluation.backends.base import BackendReport, Emit, Failure, GenRequest, chat_messages
 from curation.evaluation.config import NO_CHAT_OPTIONS, ChatOptions, Sampling, VllmOptions
-from curation.evaluation.store import Generation
+from curation.evaluation.store import Generation, clean_text
 
 
 def engine_kwargs(model: str, options: VllmOptions) -> dict[str, Any]:
@@ -119,7 +119,7 @@ def run_requests(
                         key=request.key,
                         run=request.run,
                         sample=request.samples[index],
-                        output=completion.text,
+                        output=clean_text(completion.text),
                         finish_reason=completion.finish_reason,
                         completion_tokens=len(completion.token_ids),
                     )
@@ -247,7 +247,7 @@ def _generate_data_parallel(
                 finished += 1
                 report.failures.extend(Failure(r, e) for r, e in payload)
             else:
-                raise InputError(None, None, f"data-parallel vLLM failed: {payload}")
+                raise InputError(None, None, redact(f"data-parallel vLLM failed: {payload}"))
     finally:
         for p in procs:
             p.join(timeout=60)

@@ -26,7 +26,7 @@ from curation.evaluation.run import EvalIncomplete, plan_requests, run_eval
 from curation.evaluation.score import SampleLength, score_eval
 from curation.evaluation.store import Generation, RunFolder
 from curation.evaluation.summary import EvalSummary, LengthBin, RunDescription, length_bins, summary_of
-from tests.support.eval_support import reference_slice
+from tests.support.eval_support import reference_slice, run_record
 
 runner = CliRunner()
 COT = "Let's think step by step and output the final answer within \\boxed{}."
@@ -232,7 +232,7 @@ def test_the_published_release_loads_with_unique_keys():
 
 
 def test_generations_survive_reopening_and_a_torn_last_line_is_dropped(tmp_path):
-    with RunFolder(tmp_path / "r") as f:
+    with RunFolder(tmp_path / "r", run_record()) as f:
         f.append(Generation("a.jsonl:1", "constraints", 0, "one"))
         f.append(Generation("a.jsonl:1", "constraints", 0, "duplicate ignored"))
         f.append(Generation("a.jsonl:1", "plain", 0, "two", "length", 9))
@@ -240,7 +240,7 @@ def test_generations_survive_reopening_and_a_torn_last_line_is_dropped(tmp_path)
     assert len(path.read_text(encoding="utf-8").splitlines()) == 2
     with path.open("ab") as fh:  # what a kill during a write leaves
         fh.write(b'{"key": "a.jsonl:2", "run": "constr')
-    with RunFolder(tmp_path / "r") as f:
+    with RunFolder(tmp_path / "r", run_record()) as f:
         assert f.dropped_tail
         assert set(f.done) == {("a.jsonl:1", "constraints", 0), ("a.jsonl:1", "plain", 0)}
         assert f.done[("a.jsonl:1", "plain", 0)].completion_tokens == 9
@@ -250,6 +250,9 @@ def test_generations_survive_reopening_and_a_torn_last_line_is_dropped(tmp_path)
 
 
 def test_a_damaged_line_inside_the_file_is_an_error_with_its_line(tmp_path):
+    record = run_record()
+    record.write(tmp_path / "r" / "run.json")
+    record.write(tmp_path / "s" / "run.json")
     write_rows(
         tmp_path / "r" / "generations.jsonl",
         [
@@ -259,19 +262,19 @@ def test_a_damaged_line_inside_the_file_is_an_error_with_its_line(tmp_path):
         ],
     )
     with pytest.raises(InputError, match=r"generations\.jsonl:2: malformed line"):
-        RunFolder(tmp_path / "r")
+        RunFolder(tmp_path / "r", record)
     write_rows(
         tmp_path / "s" / "generations.jsonl", [{"key": "k", "run": "other", "sample": 0, "output": "x"}]
     )
     with pytest.raises(InputError, match=r"generations\.jsonl:1: field 'run'"):
-        RunFolder(tmp_path / "s")
+        RunFolder(tmp_path / "s", record)
 
 
 def test_two_runs_cannot_write_into_one_folder(tmp_path):
-    with RunFolder(tmp_path / "r"):
+    with RunFolder(tmp_path / "r", run_record()):
         with pytest.raises(InputError, match="another mathif eval"):
-            RunFolder(tmp_path / "r")
-    with RunFolder(tmp_path / "r"):  # released on close
+            RunFolder(tmp_path / "r", run_record())
+    with RunFolder(tmp_path / "r", run_record()):  # released on close
         pass
 
 
