@@ -46,42 +46,43 @@ def jsonl_lines(path: str | Path, surrogates: Surrogates = "refuse") -> Iterator
         raise InputError(p, None, f"cannot read ({_reason(exc)})") from None
     with fh:
         for number, raw in enumerate(fh, start=1):
-            line = raw[:-1] if raw.endswith(b"\n") else raw
-            if line.endswith(b"\r"):
-                line = line[:-1]
-            if not line.strip():
-                continue
-            try:
-                text = line.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield JsonlLine(number, None, f"not UTF-8 text ({exc.reason} at byte {exc.start + 1})")
-                continue
-            try:
-                value = json.loads(text, parse_constant=_no_constant)
-            except json.JSONDecodeError as exc:
-                yield JsonlLine(number, None, f"malformed JSON ({exc.msg}, column {exc.colno})")
-                continue
-            except ValueError as exc:  # NaN, Infinity
-                yield JsonlLine(number, None, f"malformed JSON ({exc})")
-                continue
-            except RecursionError:
-                yield JsonlLine(number, None, "malformed JSON (nested too deeply)")
-                continue
-            if not shallow(value):
-                yield JsonlLine(number, None, f"JSON nested more than {MAX_DEPTH} levels deep")
-                continue
-            if has_lone_surrogate(value):
-                if surrogates == "refuse":
-                    yield JsonlLine(
-                        number, None, 'a string holds a lone surrogate (e.g. "\\ud800"), which is not text'
-                    )
-                    continue
-                try:
-                    value = replace_lone_surrogates(value)
-                except RecursionError:
-                    yield JsonlLine(number, None, "malformed JSON (nested too deeply)")
-                    continue
-            yield JsonlLine(number, value)
+            line = jsonl_line(number, raw, surrogates)
+            if line is not None:
+                yield line
+
+
+def jsonl_line(number: int, raw: bytes, surrogates: Surrogates = "refuse") -> JsonlLine | None:
+    """One line of a JSON Lines file (its bytes, with or without the ``\\n``) parsed as
+    :func:`jsonl_lines` parses every line; None for a blank line."""
+    line = raw[:-1] if raw.endswith(b"\n") else raw
+    if line.endswith(b"\r"):
+        line = line[:-1]
+    if not line.strip():
+        return None
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return JsonlLine(number, None, f"not UTF-8 text ({exc.reason} at byte {exc.start + 1})")
+    try:
+        value = json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        return JsonlLine(number, None, f"malformed JSON ({exc.msg}, column {exc.colno})")
+    except ValueError as exc:  # NaN, Infinity; an integer of more than 4,300 digits
+        return JsonlLine(number, None, f"malformed JSON ({exc})")
+    except RecursionError:
+        return JsonlLine(number, None, "malformed JSON (nested too deeply)")
+    if not shallow(value):
+        return JsonlLine(number, None, f"JSON nested more than {MAX_DEPTH} levels deep")
+    if has_lone_surrogate(value):
+        if surrogates == "refuse":
+            return JsonlLine(
+                number, None, 'a string holds a lone surrogate (e.g. "\\ud800"), which is not text'
+            )
+        try:
+            value = replace_lone_surrogates(value)
+        except RecursionError:
+            return JsonlLine(number, None, "malformed JSON (nested too deeply)")
+    return JsonlLine(number, value)
 
 
 def read_jsonl(path: str | Path, surrogates: Surrogates = "refuse") -> Iterator[tuple[int, dict[str, Any]]]:

@@ -22,12 +22,12 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from curation.core import InputError, dumps_line, redact, sha256_file, sha256_text
+from curation.core import InputError, dumps_line, jsonl_line, redact, sha256_file, sha256_text
 from curation.evaluation.config import RUNS
 from curation.evaluation.records import RunRecord
 
@@ -133,12 +133,6 @@ def generation_from_row(obj: Mapping[str, Any], path: Path, line: int) -> Genera
     return Generation(*fields)
 
 
-def _lines(data: bytes) -> Iterator[tuple[int, bytes]]:
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        if raw.strip():
-            yield number, raw
-
-
 def claim(root: Path, record: RunRecord) -> None:
     """Refuse ``root`` unless it may become (missing, empty) or already is (its ``run.json``
     records ``record``'s generation settings) the folder of this run.  Reads only: a folder
@@ -213,16 +207,16 @@ class RunFolder:
             return
         data = self.path.read_bytes()
         cut = data.rfind(b"\n") + 1
-        for number, raw in _lines(data[:cut]):  # every whole line is checked before any repair
-            try:
-                obj = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise InputError(self.path, number, f"malformed line ({exc})") from None
-            except RecursionError:
-                raise InputError(self.path, number, "malformed line (nested too deeply)") from None
-            if not isinstance(obj, dict):
+        # every whole line is checked before any repair, with the reader of every JSONL file
+        for number, raw in enumerate(data[:cut].split(b"\n"), start=1):
+            line = jsonl_line(number, raw, surrogates="replace")
+            if line is None:
+                continue
+            if line.error is not None:
+                raise InputError(self.path, number, line.error)
+            if not isinstance(line.value, dict):
                 raise InputError(self.path, number, "expected a JSON object")
-            gen = generation_from_row(obj, self.path, number)
+            gen = generation_from_row(line.value, self.path, number)
             self.done.setdefault(gen.id, gen)  # a duplicate (never written by this tool) keeps the first
         if cut < len(data):  # a partial last line, from a run killed while writing it
             with self.path.open("r+b") as fh:

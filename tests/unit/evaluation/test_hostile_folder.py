@@ -135,7 +135,7 @@ def test_in_its_own_folder_a_run_checks_every_line_before_repairing_the_last(tmp
     with path.open("ab") as fh:
         fh.write(b"{damaged}\n" + b'{"key": "a.jsonl:3", "ru')
     before = snapshot(out)
-    with pytest.raises(InputError, match=r"generations\.jsonl:2: malformed line"):
+    with pytest.raises(InputError, match=r"generations\.jsonl:2: malformed JSON"):
         RunFolder(out, run_record())
     assert snapshot(out) == before  # the torn tail is still there: nothing was repaired
     path.write_bytes(path.read_bytes().replace(b"{damaged}\n", b""))

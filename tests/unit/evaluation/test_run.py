@@ -261,7 +261,7 @@ def test_a_damaged_line_inside_the_file_is_an_error_with_its_line(tmp_path):
             {"key": "k", "run": "plain", "sample": 0, "output": "y"},
         ],
     )
-    with pytest.raises(InputError, match=r"generations\.jsonl:2: malformed line"):
+    with pytest.raises(InputError, match=r"generations\.jsonl:2: malformed JSON"):
         RunFolder(tmp_path / "r", record)
     write_rows(
         tmp_path / "s" / "generations.jsonl", [{"key": "k", "run": "other", "sample": 0, "output": "x"}]
