@@ -61,14 +61,17 @@ def publish_cmd(
     Builds the version if build/X.Y.Z/ has no manifest and refuses a build that does
     not match release/vX.Y.Z/manifest.json.  The commit holds one parquet file per
     split (data/<config>/test-00000-of-00001.parquet), the config `all` and the
-    dataset card, and deletes stale files; an existing tag refuses the publish.  The
-    token comes from HF_TOKEN or the huggingface_hub login and is never shown or
-    stored.  release/vX.Y.Z/published.json records the commit and the tag.
+    dataset card, and deletes stale files.  An existing tag on the same tree is
+    recorded (a publish cut short is finished by running it again); on another tree
+    it refuses the publish.  The token comes from HF_TOKEN or the huggingface_hub
+    login and is never shown or stored.  release/vX.Y.Z/published.json records the
+    commit and the tag.
     """
     from curation.release import (
         Hub,
         ReleasePaths,
         VersionRef,
+        check_destination,
         check_repo_id,
         default_endpoint,
         prepare_release,
@@ -83,8 +86,11 @@ def publish_cmd(
     check_repo_id(repo)
     paths = ReleasePaths(release_root, build_root)
     require_release(ref, paths)
+    if dry_run is not None:
+        check_destination(dry_run)  # before the build, not after it
     hub = None
     if dry_run is None:
+        _quiet_hub_logs()
         hub = Hub.connect(endpoint or default_endpoint(), resolve_token())
         user = hub.check_token()
         console.print(
@@ -103,7 +109,7 @@ def publish_cmd(
         )
         return
     assert hub is not None
-    record = publish_tree(hub, repo, tree, private)
+    record = publish_tree(hub, repo, tree, private, note=note)
     dest = write_published(paths, ref, record)
     console.print(
         f"published {ref.tag} to {hub.endpoint}/datasets/{repo}: commit {record.commit}, "
@@ -111,6 +117,14 @@ def publish_cmd(
         highlight=False,
         soft_wrap=True,
     )
+
+
+def _quiet_hub_logs() -> None:
+    """huggingface_hub's own retry warnings would turn a failure into several lines; the
+    error line says what failed."""
+    from huggingface_hub.utils import logging as hub_logging
+
+    hub_logging.set_verbosity_error()
 
 
 @app.command("list")

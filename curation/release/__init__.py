@@ -6,6 +6,7 @@ from curation.release.tree import (
     ReleasePaths,
     ReleaseTree,
     VersionRef,
+    check_destination,
     prepare_release,
     release_status,
     require_release,
@@ -14,6 +15,7 @@ from curation.release.tree import (
 )
 
 __all__ = [
+    "check_destination",
     "check_repo_id",
     "default_endpoint",
     "Hub",

@@ -10,8 +10,8 @@ in one schema (:mod:`curation.publish_parquet`) and writes a dataset card
 
 from __future__ import annotations
 
+import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -89,22 +89,36 @@ class ReleasePaths:
 
     def versions(self) -> list[VersionRef]:
         """Release folders named ``vX.Y.Z``, oldest first."""
-        if not self.release_root.is_dir():
-            return []
-        found = [p.name for p in self.release_root.iterdir() if p.is_dir() and p.name.startswith("v")]
+        check_path(self.release_root)
+        try:
+            if not self.release_root.is_dir():
+                return []
+            found = [p.name for p in self.release_root.iterdir() if p.is_dir() and p.name.startswith("v")]
+        except OSError as exc:
+            raise InputError(
+                shown_path(self.release_root), None, f"cannot read ({exc.strerror or exc})"
+            ) from None
         return sorted(VersionRef.parse(n) for n in found if _VERSION.fullmatch(n))
 
 
 def require_release(ref: VersionRef, paths: ReleasePaths) -> None:
-    folder = paths.release_dir(ref)
-    if not folder.is_dir():
+    check_path(paths.build_root)
+    folder = check_path(paths.release_dir(ref))
+    try:
+        known_folder, has_manifest = folder.is_dir(), paths.manifest(ref).is_file()
+    except OSError as exc:
+        raise InputError(shown_path(folder), None, f"cannot read ({exc.strerror or exc})") from None
+    if not known_folder:
         known = ", ".join(v.tag for v in paths.versions()) or "none"
-        raise InputError(folder, None, f"unknown version {ref.tag}: no such release folder (known: {known})")
-    if not paths.manifest(ref).is_file():
         raise InputError(
-            paths.manifest(ref),
+            shown_path(folder), None, f"unknown version {ref.tag}: no such release folder (known: {known})"
+        )
+    if not has_manifest:
+        raise InputError(
+            shown_path(paths.manifest(ref)),
             None,
-            f"no recorded manifest for {ref.tag}; record it with `mathif build {paths.recipe(ref)} --record`",
+            f"no recorded manifest for {ref.tag}; record it with "
+            f"`mathif build {shown_path(paths.recipe(ref))} --record`",
         )
 
 
@@ -116,7 +130,7 @@ def _build(ref: VersionRef, paths: ReleasePaths, progress: Progress) -> None:
     if recipe.version != ref.version:
         raise InputError(recipe.path, None, f"version {recipe.version!r}, but its folder is {ref.tag}")
     raw = paths.raw_paths()
-    problems = load_problems(recipe.sources, raw)
+    problems = load_problems(recipe.sources, raw, asked_by=recipe.path)
     build(recipe, paths.build_dir(ref), problems, lock_sha256(raw), source_labels(raw), progress=progress)
 
 
@@ -228,12 +242,11 @@ def prepare_release(
         raise InputError(registry_path, None, f"no entry for source {missing[0]!r} of {recipe.path}")
     files, configs = _configs(out, manifest)
     log = changelog(ref, paths, note, progress)
-    description = tomllib.loads(Path(recipe.path).read_text(encoding="utf-8")).get("description", "")
     card = render_card(
         CardInputs(
             tag=ref.tag,
             repo=repo,
-            description=str(description),
+            description=recipe.description,
             recipe=recipe,
             manifest=manifest,
             sources=[registry[s] for s in recipe.sources],
@@ -255,27 +268,81 @@ def _is_tree_file(rel: str) -> bool:
     return rel == "README.md" or bool(_DATA_FILE.fullmatch(rel))
 
 
+def shown_path(path: str | Path) -> str:
+    """A path as it can be printed on one line: a NUL, a control character or a byte that
+    is not UTF-8 (a lone surrogate) written as its escape."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in str(path))
+
+
+def _unusable(path: Path, exc: BaseException) -> InputError:
+    if isinstance(exc, OSError):
+        return InputError(
+            shown_path(exc.filename or path), None, f"cannot write here ({exc.strerror or exc})"
+        )
+    return InputError(shown_path(path), None, f"not a usable path ({exc})")
+
+
+def check_path(path: Path) -> Path:
+    """``path`` if the system can name it (no NUL, encodable); else one :class:`InputError`."""
+    try:
+        os.fsencode(path)
+        if "\0" in str(path):
+            raise ValueError("it holds a NUL byte")
+    except ValueError as exc:  # UnicodeEncodeError is one
+        raise _unusable(path, exc) from None
+    return path
+
+
+def _foreign(dest: Path) -> tuple[list[Path], list[Path]]:
+    """The files under ``dest`` (an earlier dry run's tree) and those not of a tree."""
+    entries = sorted(p for p in dest.rglob("*") if not p.is_dir() or p.is_symlink())
+    return entries, [
+        p for p in entries if p.is_symlink() or not _is_tree_file(p.relative_to(dest).as_posix())
+    ]
+
+
+def check_destination(dest: Path) -> None:
+    """Refuse, in one line, a folder the tree cannot be written into (a file, a folder of
+    other files, a path that cannot be made or written, an impossible name), before any work."""
+    check_path(dest)
+    try:
+        if dest.is_symlink() and not dest.is_dir():
+            raise InputError(shown_path(dest), None, "is a link to no folder")
+        if dest.exists() and not dest.is_dir():
+            raise InputError(shown_path(dest), None, "exists and is not a folder")
+        if dest.is_dir():
+            foreign = _foreign(dest)[1]
+            if foreign:
+                raise InputError(
+                    shown_path(dest),
+                    None,
+                    f"not empty (holds {shown_path(foreign[0].relative_to(dest))}); give a new or empty folder",
+                )
+            if not os.access(dest, os.W_OK | os.X_OK):
+                raise InputError(shown_path(dest), None, "cannot write here (not writable)")
+            return
+        parent = next(p for p in dest.absolute().parents if p.exists() or p == p.parent)
+        if not parent.is_dir():
+            raise InputError(shown_path(parent), None, f"is not a folder: {shown_path(dest)} cannot be made")
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise InputError(shown_path(dest), None, f"cannot be made: {shown_path(parent)} is not writable")
+    except (OSError, ValueError) as exc:
+        raise _unusable(dest, exc) from None
+
+
 def write_tree(tree: ReleaseTree, dest: Path) -> None:
     """Write the tree into ``dest`` (new, empty, or holding an earlier dry run, which is replaced)."""
-    if dest.exists() and not dest.is_dir():
-        raise InputError(dest, None, "exists and is not a folder")
-    if dest.is_dir():
-        entries = sorted(p for p in dest.rglob("*") if not p.is_dir())
-        foreign = [p for p in entries if not _is_tree_file(p.relative_to(dest).as_posix())]
-        if foreign:
-            raise InputError(
-                dest, None, f"not empty (holds {foreign[0].relative_to(dest)}); give a new or empty folder"
-            )
-        for p in entries:
-            p.unlink()
-        for d in sorted((p for p in dest.rglob("*") if p.is_dir()), reverse=True):
-            d.rmdir()
-    for rel, data in tree.files.items():
-        target = dest / rel
-        try:
-            write_atomic(target, data)
-        except OSError as exc:
-            raise InputError(target, None, f"cannot write ({exc.strerror})") from None
+    check_destination(dest)
+    try:
+        if dest.is_dir():
+            for p in _foreign(dest)[0]:
+                p.unlink()
+            for d in sorted((p for p in dest.rglob("*") if p.is_dir()), reverse=True):
+                d.rmdir()
+        for rel, data in tree.files.items():
+            write_atomic(dest / rel, data)
+    except (OSError, ValueError) as exc:
+        raise _unusable(dest, exc) from None
 
 
 @dataclass(frozen=True)
@@ -301,8 +368,19 @@ class PublishRecord(JsonRecord):
 
 
 def write_published(paths: ReleasePaths, ref: VersionRef, record: PublishRecord) -> Path:
+    """Write ``published.json``; a failure says the version is on the Hub but not recorded
+    (running the publish again records it)."""
     dest = paths.published(ref)
-    record.write(dest)
+    try:
+        record.write(dest)
+    except (InputError, OSError, ValueError) as exc:
+        why = exc if isinstance(exc, InputError) else _unusable(dest, exc)
+        raise InputError(
+            shown_path(dest),
+            None,
+            f"not written ({why}): {ref.tag} is on the Hub as commit {record.commit}, tag {record.tag}, "
+            "but not recorded; fix this and run the publish again to record it",
+        ) from None
     return dest
 
 

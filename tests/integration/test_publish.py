@@ -215,15 +215,17 @@ def test_the_token_is_never_printed_logged_or_written(env, v1):
             assert TOKEN.encode() not in path.read_bytes(), path
 
 
-def test_publishing_the_same_version_again_is_refused(env, v1):
+def test_publishing_the_same_version_again_records_the_same_commit_and_tag(env, v1):
+    """The tag names a commit with exactly this tree: nothing is made, the record stays the same."""
     repo = repo_state(env)
     commits, record = len(repo.commits), (env.release / "v1.0.0" / "published.json").read_bytes()
     start = len(env.hub.state.seen)
     result = publish(env, "v1.0.0")
-    assert result.exit_code == 2
-    one_error_line(result, "tag v1.0.0 already exists", repo.tags["v1.0.0"])
-    assert len(repo.commits) == commits
-    assert not any("/commit/" in s.path or "/tag/" in s.path for s in env.hub.state.seen[start:])
+    assert result.exit_code == 0, result.output
+    assert len(repo.commits) == commits and repo.tags == {"v1.0.0": repo.branches["main"]}
+    assert not any(
+        s.method == "POST" for s in env.hub.state.seen[start:] if "/commit/" in s.path or "/tag/" in s.path
+    )
     assert (env.release / "v1.0.0" / "published.json").read_bytes() == record
 
 
@@ -480,3 +482,317 @@ def test_the_local_hub_answers_as_the_client_expects(env, v1, tmp_path):
         Path(readme).read_bytes()
         == repo_state(env).commits[repo_state(env).tags["v1.0.0"]].files["README.md"]
     )
+
+
+# lost replies: a rerun recognises its own commit and tag ---------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _faults_are_used_up(env):
+    """A fault a test set up and the server never met would hit a later test: none is left."""
+    yield
+    with env.hub.state.lock:
+        left = [f for f in env.hub.state.faults if f.times > 0]
+        env.hub.state.faults.clear()
+    assert not left, left
+
+
+def publish_to(env: Env, repo_id: str, release: Path, *extra: str):
+    args = ["release", "publish", "v1.0.0", "--repo", repo_id, "--endpoint", env.hub.url, *extra]
+    args += ["--release-root", str(release), "--build-root", str(env.build)]
+    return runner.invoke(app, args, env={"HF_TOKEN": TOKEN})
+
+
+def writes_since(env: Env, start: int) -> list[str]:
+    """The commit and tag requests the server saw since ``start``."""
+    return [
+        f"{s.method} {s.path}"
+        for s in env.hub.state.seen[start:]
+        if s.method == "POST" and ("/commit/" in s.path or "/tag/" in s.path)
+    ]
+
+
+def recorded(release: Path) -> dict:
+    return json.loads((release / "v1.0.0" / "published.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("how", ["drop", "500"])
+def test_a_lost_tag_reply_is_recorded_by_the_rerun(env, v1, tmp_path, how):
+    release = tmp_path / "release"
+    copy_release(release)
+    repo_id = f"me/lost-tag-{how}"
+    env.hub.state.lose_reply("POST", f"^/api/datasets/{repo_id}/tag/", how)
+    failed = publish_to(env, repo_id, release)
+    assert failed.exit_code == 1, failed.output
+    repo = repo_state(env, repo_id)
+    head = repo.branches["main"]
+    one_error_line(failed, f"tagging commit {head} as v1.0.0 failed", "run the publish again")
+    assert repo.tags == {"v1.0.0": head}  # the tag was made; only its reply was lost
+    assert not (release / "v1.0.0" / "published.json").exists()
+    start = len(env.hub.state.seen)
+    again = publish_to(env, repo_id, release)
+    assert again.exit_code == 0, again.output
+    assert writes_since(env, start) == []  # no second commit, no second tag
+    assert len(repo.commits) == 2 and repo.branches["main"] == head and repo.tags == {"v1.0.0": head}
+    assert recorded(release) | {"endpoint": None} == {
+        "format_version": 1,
+        "version": "1.0.0",
+        "repo": repo_id,
+        "endpoint": None,
+        "commit": head,
+        "tag": "v1.0.0",
+        "private": False,
+    }
+
+
+@pytest.mark.parametrize("how", ["drop", "500"])
+def test_a_lost_commit_reply_is_tagged_by_the_rerun_without_a_second_commit(env, v1, tmp_path, how):
+    release = tmp_path / "release"
+    copy_release(release)
+    repo_id = f"me/lost-commit-{how}"
+    env.hub.state.lose_reply("POST", f"^/api/datasets/{repo_id}/commit/main$", how)
+    failed = publish_to(env, repo_id, release)
+    assert failed.exit_code == 1, failed.output
+    one_error_line(failed, "committing v1.0.0 failed")
+    repo = repo_state(env, repo_id)
+    head = repo.branches["main"]
+    assert len(repo.commits) == 2 and repo.commits[head].summary == "mathif v1.0.0"  # it landed
+    assert repo.tags == {} and not (release / "v1.0.0" / "published.json").exists()
+    start = len(env.hub.state.seen)
+    again = publish_to(env, repo_id, release)
+    assert again.exit_code == 0, again.output
+    assert writes_since(env, start) == [f"POST /api/datasets/{repo_id}/tag/{head}"]
+    assert len(repo.commits) == 2 and repo.branches["main"] == head and repo.tags == {"v1.0.0": head}
+    assert recorded(release)["commit"] == head and recorded(release)["tag"] == "v1.0.0"
+
+
+def test_the_rerun_recognises_files_the_hub_lists_as_lfs(env, v1, tmp_path):
+    """The Hub lists a file stored in LFS by its pointer's blob id and the sha256 of its bytes."""
+    from huggingface_hub import HfApi
+
+    release = tmp_path / "release"
+    copy_release(release)
+    repo_id = "me/lost-tag-lfs"
+    env.hub.state.lose_reply("POST", f"^/api/datasets/{repo_id}/tag/")
+    env.hub.state.lfs_listing = True
+    try:
+        assert publish_to(env, repo_id, release).exit_code == 1
+        listed = HfApi(endpoint=env.hub.url, token=TOKEN).list_repo_tree(
+            repo_id, repo_type="dataset", revision="v1.0.0", recursive=True
+        )
+        assert any(getattr(e, "lfs", None) for e in listed)
+        start = len(env.hub.state.seen)
+        again = publish_to(env, repo_id, release)
+        assert again.exit_code == 0, again.output
+        assert writes_since(env, start) == []
+        assert recorded(release)["commit"] == repo_state(env, repo_id).tags["v1.0.0"]
+    finally:
+        env.hub.state.lfs_listing = False
+
+
+def tag_files(env: Env, repo_id: str, change) -> str:
+    """A repository ``repo_id`` whose tag v1.0.0 names a commit with the tree v1.0.0 has there
+    (and the Hub's .gitattributes), changed by ``change``; the commit's id."""
+    from curation.release import ReleasePaths, VersionRef, prepare_release
+    from tests.support.hub_server import GITATTRIBUTES, Repo
+
+    paths = ReleasePaths(env.release, env.build, env.raw)
+    tree = prepare_release(VersionRef.parse("v1.0.0"), repo_id, paths)
+    files = {".gitattributes": GITATTRIBUTES, **tree.files}
+    change(files)
+    state = env.hub.state
+    with state.lock:
+        repo = Repo(repo_id, "dataset", private=False)
+        state.repos[("dataset", repo_id)] = repo
+        commit = state.new_commit(repo, None, files, "v1.0.0 made elsewhere", "")
+        repo.branches["main"] = repo.tags["v1.0.0"] = commit.oid
+    return commit.oid
+
+
+@pytest.mark.parametrize(
+    "change, named",
+    [
+        (lambda f: None, None),
+        (lambda f: f.update({".gitattributes": b"*.bin filter=lfs\n"}), None),
+        (lambda f: f.update({"README.md": f["README.md"] + b"\n"}), "README.md"),
+        (lambda f: f.update({"notes.txt": b"mine"}), "notes.txt"),
+        (lambda f: f.pop("data/gsm8k_single/test-00000-of-00001.parquet"), "gsm8k_single"),
+    ],
+    ids=["same-tree", "other-gitattributes", "other-bytes", "extra-file", "missing-file"],
+)
+def test_a_tag_on_another_tree_is_refused(env, v1, tmp_path, change, named):
+    release = tmp_path / "release"
+    copy_release(release)
+    repo_id = f"me/tagged-{len(env.hub.state.repos)}"
+    oid = tag_files(env, repo_id, change)
+    repo = repo_state(env, repo_id)
+    start = len(env.hub.state.seen)
+    result = publish_to(env, repo_id, release)
+    assert writes_since(env, start) == [] and len(repo.commits) == 1 and repo.tags == {"v1.0.0": oid}
+    if named is None:  # the same tree (the Hub's own .gitattributes aside): recorded
+        assert result.exit_code == 0, result.output
+        assert recorded(release)["commit"] == oid
+        return
+    assert result.exit_code == 2, result.output
+    one_error_line(result, "tag v1.0.0 already exists", oid, named, "never replaced")
+    assert not (release / "v1.0.0" / "published.json").exists()
+
+
+def test_publish_tree_says_what_it_found_on_the_hub(env, v1):
+    """The library's notes: an existing tag with this tree is recorded, a head with it is tagged."""
+    from curation.release import Hub, HubError, ReleasePaths, VersionRef, prepare_release, publish_tree
+
+    paths = ReleasePaths(env.release, env.build, env.raw)
+    hub = Hub.connect(env.hub.url, TOKEN)
+    notes: list[str] = []
+    tree = prepare_release(VersionRef.parse("v1.0.0"), REPO, paths)
+    record = publish_tree(hub, REPO, tree, False, notes.append)
+    tagged = repo_state(env).tags["v1.0.0"]
+    assert record.commit == tagged and record.tag == "v1.0.0"
+    assert notes == [f"tag v1.0.0 already names commit {tagged}, which holds exactly this tree: recording it"]
+
+    repo_id = "me/head-holds-it"
+    env.hub.state.lose_reply("POST", f"^/api/datasets/{repo_id}/commit/")
+    tree = prepare_release(VersionRef.parse("v1.0.0"), repo_id, paths)
+    with pytest.raises(HubError, match="committing v1.0.0 failed"):
+        publish_tree(hub, repo_id, tree, False)
+    head = repo_state(env, repo_id).branches["main"]
+    notes.clear()
+    record = publish_tree(hub, repo_id, tree, False, notes.append)
+    assert record.commit == head and repo_state(env, repo_id).tags == {"v1.0.0": head}
+    assert notes == [
+        f"main is at commit {head}, which holds exactly this tree already: tagging it, no new commit"
+    ]
+
+
+# secrets a server echoes back ------------------------------------------------------------------
+
+
+def token_free(*texts: str, under: tuple[Path, ...] = ()) -> None:
+    for text in texts:
+        assert TOKEN not in text
+    for root in under:
+        for path in root.rglob("*"):
+            if path.is_file() and not path.is_symlink():
+                assert TOKEN.encode() not in path.read_bytes(), path
+
+
+@pytest.mark.parametrize(
+    "method, path, status, what, code",
+    [
+        ("GET", r"^/api/whoami-v2$", 500, "checking the token failed", 1),
+        ("GET", r"^/api/whoami-v2$", 403, "HF_TOKEN: refused by", 2),
+        ("POST", r"^/api/repos/create$", 500, "creating me/echo-", 1),
+        ("GET", r"^/api/datasets/me/echo-[a-z0-9-]+$", 500, "reading me/echo-", 1),
+        ("GET", r"/refs$", 500, "listing the refs", 1),
+        # the client retries a GET of the tree and a preupload on a 5xx: a 400 is not retried
+        ("GET", r"/tree/", 400, "listing the files", 1),
+        ("POST", r"^/api/validate-yaml$", 500, "committing v1.0.0 failed", 1),
+        ("POST", r"/preupload/", 400, "committing v1.0.0 failed", 1),
+        ("POST", r"/commit/main$", 500, "committing v1.0.0 failed", 1),
+        ("POST", r"/tag/", 500, "tagging commit", 1),
+    ],
+    ids=[
+        "whoami",
+        "whoami-refused",
+        "create-repo",
+        "repo-info",
+        "refs",
+        "tree",
+        "validate-yaml",
+        "preupload",
+        "commit",
+        "tag",
+    ],
+)
+def test_a_server_echoing_the_token_never_makes_it_print_or_write_it(
+    env, v1, tmp_path, request, method, path, status, what, code
+):
+    from curation.core import forget_secrets
+
+    forget_secrets()  # the command itself must register the token it reads
+    release = tmp_path / "release"
+    copy_release(release)
+    repo_id = "me/echo-" + request.node.callspec.id
+    env.hub.state.echo_request(method, path, status)
+    start = len(env.hub.state.seen)
+    result = publish_to(env, repo_id, release)
+    assert [s.fault for s in env.hub.state.seen[start:]].count("echo") == 1  # the echo happened
+    assert result.exit_code == code, result.output
+    line = one_error_line(result, what, str(status), "Bearer ***")  # the token was echoed, and masked
+    token_free(result.stdout, result.stderr, result.output, line, under=(release, env.root, tmp_path))
+    assert not (release / "v1.0.0" / "published.json").exists()
+
+
+def test_an_echoed_token_is_not_shown_on_the_real_streams(env, v1, tmp_path):
+    env.hub.state.echo_request("GET", r"^/api/whoami-v2$")
+    script = Path(sys.executable).with_name("mathif")
+    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "curation.cli"]
+    cmd += ["release", "publish", "v1.0.0", "--repo", "me/echo-streams", "--endpoint", env.hub.url]
+    cmd += ["--release-root", str(env.release), "--build-root", str(env.build)]
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=120, env={**os.environ, "HF_TOKEN": TOKEN}
+    )
+    assert proc.returncode == 1, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "checking the token failed" in lines[0] and "Bearer ***" in lines[0]
+    token_free(proc.stdout, proc.stderr)
+
+
+# output paths that cannot be written -----------------------------------------------------------
+
+
+def dry_run(env: Env, dest: str):
+    args = ["release", "publish", "v1.0.0", "--repo", REPO, "--dry-run", dest]
+    args += ["--release-root", str(env.release), "--build-root", str(env.build)]
+    return runner.invoke(app, args, env={"HF_TOKEN": None})
+
+
+def test_dry_run_folders_that_cannot_be_written_are_one_line(env, v1, tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("mine")
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / "README.md").symlink_to(a_file)
+    cases = [
+        (str(a_file), [str(a_file), "exists and is not a folder"]),
+        (str(a_file / "dry"), [str(a_file), "is not a folder"]),
+        (str(tmp_path / ("n" * 300)), ["cannot write here", "too long"]),
+        (str(linked), [str(linked), "not empty", "README.md"]),
+    ]
+    for dest, parts in cases:
+        result = dry_run(env, dest)
+        assert result.exit_code == 2, (dest, result.output)
+        one_error_line(result, *parts)
+    assert a_file.read_text() == "mine" and (linked / "README.md").is_symlink()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_dry_run_under_a_read_only_folder_is_one_line(env, v1, tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        result = dry_run(env, str(locked / "dry"))
+        assert result.exit_code == 2, result.output
+        one_error_line(result, str(locked), "not writable")
+    finally:
+        locked.chmod(0o700)
+
+
+def test_an_unwritable_record_is_one_line_and_the_rerun_records_it(env, v1, tmp_path):
+    release = tmp_path / "release"
+    copy_release(release)
+    repo_id = "me/unrecorded"
+    (release / "v1.0.0" / "published.json").mkdir()  # in the way of the record
+    failed = publish_to(env, repo_id, release)
+    assert failed.exit_code == 2, failed.output
+    tagged = repo_state(env, repo_id).tags["v1.0.0"]
+    one_error_line(
+        failed, str(release / "v1.0.0" / "published.json"), "not written", tagged, "run the publish again"
+    )
+    (release / "v1.0.0" / "published.json").rmdir()
+    start = len(env.hub.state.seen)
+    again = publish_to(env, repo_id, release)
+    assert again.exit_code == 0, again.output
+    assert writes_since(env, start) == [] and recorded(release)["commit"] == tagged

@@ -22,8 +22,16 @@ live in memory; a commit is applied whole or not at all.  Writes need a known to
 (``Authorization: Bearer``); the server keeps no token, only whether a request was
 authorised.  ``state.fail_commits`` makes the next commit requests fail with a 500
 after their whole body was read (nothing is applied); ``state.fail_tags`` does the
-same to tag requests.  The server listens on 127.0.0.1 only, bounds request
-bodies, and shuts itself down after ``lifetime`` seconds whatever happens.
+same to tag requests.  Faults (:class:`Fault`) go further, for any request:
+``state.lose_reply("POST", "/tag/")`` performs the next matching request and then
+closes the connection without a reply (``how="500"``: answers 500 instead), as when
+a reply is lost on the way; ``state.echo_request("GET", "/api/whoami-v2")`` answers
+the next matching request with an error that echoes its headers (the Authorization
+header with the token) and body back, as a careless server or proxy does.
+``lfs_listing=True`` lists ``*.parquet`` files as the Hub lists files stored in LFS
+(``oid`` of the pointer, ``lfs.oid`` the sha256 of the bytes).  The server listens on
+127.0.0.1 only, bounds request bodies, and shuts itself down after ``lifetime``
+seconds whatever happens.
 """
 
 from __future__ import annotations
@@ -47,6 +55,12 @@ TYPES = {"models": "model", "datasets": "dataset", "spaces": "space"}
 
 def git_sha1(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def lfs_pointer(data: bytes) -> bytes:
+    """The git LFS pointer file of ``data`` (what git holds for a file stored in LFS)."""
+    oid = hashlib.sha256(data).hexdigest()
+    return f"version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize {len(data)}\n".encode()
 
 
 @dataclass
@@ -83,6 +97,22 @@ class Seen:
     path: str
     authorized: bool
     status: int = 0
+    fault: str | None = None  # the fault applied to it: "drop", "500" or "echo"
+
+
+@dataclass
+class Fault:
+    """What the server does to the next ``times`` requests whose method is ``method`` and
+    whose URL path matches ``path`` (a regular expression, searched)."""
+
+    method: str
+    path: str
+    how: str  # "drop": act, then close without a reply; "500": act, then answer 500; "echo": see below
+    times: int = 1
+    status: int = 500  # the status of an echo (which does not act)
+
+    def matches(self, method: str, path: str) -> bool:
+        return self.times > 0 and self.method == method and re.search(self.path, path) is not None
 
 
 @dataclass
@@ -92,6 +122,8 @@ class HubState:
     repos: dict[tuple[str, str], Repo] = field(default_factory=dict)
     fail_commits: int = 0
     fail_tags: int = 0
+    lfs_listing: bool = False  # list *.parquet as files stored in LFS, as the Hub does
+    faults: list[Fault] = field(default_factory=list)
     seen: list[Seen] = field(default_factory=list)
     unhandled: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -99,6 +131,25 @@ class HubState:
 
     def repo(self, repo_type: str, repo_id: str) -> Repo | None:
         return self.repos.get((repo_type, repo_id))
+
+    def lose_reply(self, method: str, path: str, how: str = "drop", times: int = 1) -> None:
+        """Perform the next ``times`` matching requests, then lose their replies: close the
+        connection without a byte (``drop``) or answer 500 (``500``)."""
+        assert how in ("drop", "500")
+        with self.lock:
+            self.faults.append(Fault(method, path, how, times))
+
+    def echo_request(self, method: str, path: str, status: int = 500, times: int = 1) -> None:
+        """Answer the next ``times`` matching requests, without acting on them, with
+        ``status`` and an error message that repeats the request's headers and body."""
+        with self.lock:
+            self.faults.append(Fault(method, path, "echo", times, status))
+
+    def _fault(self, method: str, path: str) -> Fault | None:
+        fault = next((f for f in self.faults if f.matches(method, path)), None)
+        if fault is not None:
+            fault.times -= 1
+        return fault
 
     def new_commit(
         self, repo: Repo, parent: str | None, files: dict[str, bytes], summary: str, description: str
@@ -121,7 +172,9 @@ class HubError(Exception):
         self.status, self.message, self.code, self.extra = status, message, code, extra or {}
 
 
-def _tree_entries(files: dict[str, bytes], base: str, recursive: bool) -> list[dict[str, Any]]:
+def _tree_entries(
+    files: dict[str, bytes], base: str, recursive: bool, lfs: bool = False
+) -> list[dict[str, Any]]:
     prefix = base.rstrip("/") + "/" if base else ""
     if base and base not in files and not any(p.startswith(prefix) for p in files):
         raise HubError(404, f"{base} does not exist", "EntryNotFound")
@@ -135,11 +188,20 @@ def _tree_entries(files: dict[str, bytes], base: str, recursive: bool) -> list[d
             if recursive or depth == 1:
                 entries.setdefault(folder, _folder(folder))
         if recursive or len(rest) == 1:
-            entries[path] = _file(path, files[path])
+            entries[path] = _file(path, files[path], lfs)
     return [entries[k] for k in sorted(entries)]
 
 
-def _file(path: str, data: bytes) -> dict[str, Any]:
+def _file(path: str, data: bytes, lfs: bool = False) -> dict[str, Any]:
+    if lfs and path.endswith(".parquet"):
+        pointer = lfs_pointer(data)
+        return {
+            "type": "file",
+            "oid": git_sha1(pointer),
+            "size": len(data),
+            "path": path,
+            "lfs": {"oid": hashlib.sha256(data).hexdigest(), "size": len(data), "pointerSize": len(pointer)},
+        }
     return {"type": "file", "oid": git_sha1(data), "size": len(data), "path": path}
 
 
@@ -171,6 +233,19 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None, head=False):
+        self._seen.status = status
+        if self._lose == "drop":  # the action is done; its reply is lost on the way
+            self.close_connection = True
+            return
+        if self._lose == "500":
+            self._lose = None
+            message = "Internal Error - the reply was lost"
+            body = json.dumps({"error": message}).encode()
+            status, headers, head = (
+                500,
+                {"Content-Type": "application/json", "X-Error-Message": message},
+                False,
+            )
         self.send_response(status)
         for k, v in (headers or {}).items():
             self.send_header(k, v)
@@ -178,7 +253,6 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if not head:
             self.wfile.write(body)
-        self._seen.status = status
 
     def _json(self, status: int, obj: Any, headers: dict[str, str] | None = None) -> None:
         self._send(status, json.dumps(obj).encode(), {"Content-Type": "application/json", **(headers or {})})
@@ -188,11 +262,19 @@ class Handler(BaseHTTPRequestHandler):
         segments = [unquote(s) for s in url.path.split("/")[1:]]
         query = parse_qs(url.query)
         self._seen = Seen(method, url.path, self._authorized())
+        self._lose: str | None = None
         with self.state.lock:
             self.state.seen.append(self._seen)
         try:
             body = self._body() if method == "POST" else b""
             with self.state.lock:
+                fault = self.state._fault(method, url.path)
+                if fault is not None:
+                    self._seen.fault = fault.how
+                    if fault.how == "echo":
+                        self._echo(fault.status, method, body)
+                        return
+                    self._lose = fault.how
                 self._route(method, segments, query, body)
         except HubError as err:
             headers = dict(err.extra)
@@ -200,6 +282,15 @@ class Handler(BaseHTTPRequestHandler):
                 headers["X-Error-Code"] = err.code
             headers["X-Error-Message"] = err.message
             self._json(err.status, {"error": err.message}, headers)
+
+    def _echo(self, status: int, method: str, body: bytes) -> None:
+        """An error that repeats the request, its headers (the token among them) and body."""
+        first = sorted(self.headers.items(), key=lambda kv: kv[0].lower() != "authorization")
+        request = f"{method} {self.path}; " + "; ".join(f"{k}: {v}" for k, v in first)
+        content = body[:2048].decode("utf-8", "replace")
+        message = f"echo of the request: {request}; body: {content}"
+        header = re.sub(r"[^\x20-\x7e]", "?", message)[:4096]
+        self._json(status, {"error": message}, {"X-Error-Message": header})
 
     def do_GET(self) -> None:
         self._dispatch("GET")
@@ -247,7 +338,8 @@ class Handler(BaseHTTPRequestHandler):
             case ("GET", ["api", kind, ns, name, "tree", rev, *path]) if kind in TYPES:
                 recursive = query.get("recursive", ["false"])[0].lower() in ("1", "true")
                 commit = self._commit(self._repo(kind, ns, name), rev)
-                self._json(200, _tree_entries(commit.files, "/".join(path), recursive))
+                entries = _tree_entries(commit.files, "/".join(path), recursive, self.state.lfs_listing)
+                self._json(200, entries)
             case ("POST", ["api", kind, ns, name, "paths-info", rev]) if kind in TYPES:
                 self._paths_info(self._repo(kind, ns, name), rev, body)
             case ("POST", ["api", kind, ns, name, "preupload", rev]) if kind in TYPES:
@@ -335,7 +427,7 @@ class Handler(BaseHTTPRequestHandler):
         out = []
         for p in paths:
             if p in commit.files:
-                out.append(_file(p, commit.files[p]))
+                out.append(_file(p, commit.files[p], self.state.lfs_listing))
             elif any(f.startswith(p.rstrip("/") + "/") for f in commit.files):
                 out.append(_folder(p))
         self._json(200, out)
