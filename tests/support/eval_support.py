@@ -192,3 +192,42 @@ class FakeOpenAI:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class PerPrompt:
+    """A script for :class:`FakeOpenAI` that knows, for each request, the order in which its
+    prompt was first seen and how many times it has been asked (threads share it)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}
+        self.attempts: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def count(self, body: dict[str, Any]) -> tuple[int, int]:
+        """(the prompt's index in order of first sight, this request's attempt number from 1)."""
+        prompt = body["messages"][-1]["content"]
+        with self.lock:
+            index = self.seen.setdefault(prompt, len(self.seen))
+            attempt = self.attempts[prompt] = self.attempts.get(prompt, 0) + 1
+        return index, attempt
+
+
+def openai_eval_args(data: Path, out: Path, url: str, *extra: str) -> list[str]:
+    """``mathif eval`` with the openai backend against ``url``, retrying without waiting."""
+    run_file = out.parent / f"{out.name}-fast.toml"
+    run_file.write_text("retry-base-delay = 0.0\nretry-max-delay = 0.0\n", encoding="utf-8")
+    return [
+        "eval",
+        str(data),
+        "--model",
+        "served",
+        "--backend",
+        "openai",
+        "--out",
+        str(out),
+        "--base-url",
+        url,
+        "--config",
+        str(run_file),
+        *extra,
+    ]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,14 @@ from curation.evaluation.backends.openai_backend import OpenAIBackend
 from curation.evaluation.backends.reply import BadReply, decode_reply, generation_of_reply, read_reply
 from curation.evaluation.config import OpenAIOptions, Sampling
 from curation.evaluation.store import Generation, RunFolder, generation_from_row
-from tests.support.eval_support import FakeOpenAI, Reply, reference_slice, run_record
+from tests.support.eval_support import (
+    FakeOpenAI,
+    PerPrompt,
+    Reply,
+    openai_eval_args,
+    reference_slice,
+    run_record,
+)
 
 runner = CliRunner()
 SAMPLING = Sampling(max_tokens=16)
@@ -254,21 +260,16 @@ def test_odd_but_sound_replies_are_written_as_their_text(name):
 # the whole command against a server that mixes every bad shape with good replies -------------------
 
 
-class Mixed:
+class Mixed(PerPrompt):
     """The first attempt of the i-th prompt seen gets the i-th shape of ``shapes`` (bad or odd);
     later attempts get ``after`` (None: a good reply)."""
 
     def __init__(self, shapes: list[Reply], after: Reply | None = None):
+        super().__init__()
         self.shapes, self.after = shapes, after
-        self.seen: dict[str, int] = {}
-        self.attempts: dict[str, int] = {}
-        self.lock = threading.Lock()
 
     def __call__(self, n: int, body: dict[str, Any]) -> Reply:
-        prompt = body["messages"][-1]["content"]
-        with self.lock:
-            index = self.seen.setdefault(prompt, len(self.seen))
-            attempt = self.attempts[prompt] = self.attempts.get(prompt, 0) + 1
+        index, attempt = self.count(body)
         if attempt == 1 and index < len(self.shapes):
             return self.shapes[index]
         return self.after or Reply()
@@ -279,26 +280,8 @@ class Mixed:
 
 
 def eval_args(tmp_path: Path, url: str, *extra: str) -> list[str]:
-    run_file = tmp_path / "fast.toml"
-    run_file.write_text("retry-base-delay = 0.0\nretry-max-delay = 0.0\n", encoding="utf-8")
     data = reference_slice(tmp_path / "d", per_file=10)  # 20 items, 40 prompts
-    return [
-        "eval",
-        str(data),
-        "--model",
-        "served",
-        "--backend",
-        "openai",
-        "--out",
-        str(tmp_path / "run"),
-        "--base-url",
-        url,
-        "--config",
-        str(run_file),
-        "--concurrency",
-        "4",
-        *extra,
-    ]
+    return openai_eval_args(data, tmp_path / "run", url, "--concurrency", "4", *extra)
 
 
 def lines(path: Path) -> list[dict[str, Any]]:

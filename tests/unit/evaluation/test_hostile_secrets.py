@@ -3,7 +3,6 @@ reaches the terminal, a message or any file of the run folder, not even cut in h
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from curation.evaluation.backends import BackendReport, Failure, GenRequest
 from curation.evaluation.config import Sampling, make_config
 from curation.evaluation.run import EvalIncomplete, run_eval
 from curation.evaluation.store import Generation
-from tests.support.eval_support import FakeOpenAI, Reply, reference_slice
+from tests.support.eval_support import FakeOpenAI, PerPrompt, Reply, openai_eval_args, reference_slice
 
 runner = CliRunner()
 KEY = "sk-canary-5f1e0c7d9a31"
@@ -42,22 +41,17 @@ def files_with_the_key(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file() and KEY[:9].encode() in p.read_bytes()]
 
 
-class Echo:
+class Echo(PerPrompt):
     """Per prompt: first a 500 echoing the request (retried); then, by the prompt's order, a 400
     echoing it (that sample fails), or a 200 whose answer quotes the Authorization header."""
 
     def __init__(self, server_auth: list[str]):
+        super().__init__()
         self.auth = server_auth
-        self.seen: dict[str, int] = {}
-        self.attempts: dict[str, int] = {}
-        self.lock = threading.Lock()
 
     def __call__(self, n: int, body: dict[str, Any]) -> Reply:
-        prompt = body["messages"][-1]["content"]
-        with self.lock:
-            index = self.seen.setdefault(prompt, len(self.seen))
-            attempt = self.attempts[prompt] = self.attempts.get(prompt, 0) + 1
-            auth = self.auth[n]
+        index, attempt = self.count(body)
+        auth = self.auth[n]
         if attempt == 1:
             return Reply(500, echo=True, error=PAD)
         if index % 2:
@@ -66,24 +60,8 @@ class Echo:
 
 
 def eval_args(tmp_path: Path, url: str) -> list[str]:
-    run_file = tmp_path / "fast.toml"
-    run_file.write_text("retry-base-delay = 0.0\nretry-max-delay = 0.0\n", encoding="utf-8")
-    return [
-        "eval",
-        str(reference_slice(tmp_path / "d", per_file=2)),
-        "--model",
-        "served",
-        "--backend",
-        "openai",
-        "--out",
-        str(tmp_path / "run"),
-        "--base-url",
-        url,
-        "--api-key-env",
-        ENV,
-        "--config",
-        str(run_file),
-    ]
+    data = reference_slice(tmp_path / "d", per_file=2)
+    return openai_eval_args(data, tmp_path / "run", url, "--api-key-env", ENV)
 
 
 def test_a_server_echoing_the_key_in_errors_and_answers_never_gets_it_printed_or_written(tmp_path):
