@@ -27,17 +27,19 @@ from curation.core import Progress as ProgressFn
 console = Console()
 err_console = Console(stderr=True)
 
-EXIT_CODES: tuple[tuple[type[Exception], int], ...] = (
+EXIT_CODES: tuple[tuple[type[Exception] | tuple[type[Exception], ...], int], ...] = (
     (InputError, 2),  # bad input the user can fix
-    (OSError, 2),  # a path the user gave cannot be read or written (permissions, a full disk, ...)
     (ServiceFailure, 1),  # a server or the Hub failed; the work done so far is kept
+    ((ConnectionError, TimeoutError), 1),  # a server that cannot be reached (OSErrors too)
+    (OSError, 2),  # a path the user gave cannot be read or written (permissions, a full disk, ...)
 )
-"""The only place an exception becomes an exit code; anything else is a bug (a traceback)."""
+"""The only place an exception becomes an exit code, first match wins; anything else is a
+bug (a traceback)."""
 
 
 def message_of(err: Exception) -> str:
     """The one line an exception of :data:`EXIT_CODES` prints."""
-    if isinstance(err, OSError) and not isinstance(err, InputError):
+    if isinstance(err, OSError):
         what = (err.strerror or str(err)).lower()
         return f"{err.filename}: {what}" if err.filename is not None else what
     return str(err)

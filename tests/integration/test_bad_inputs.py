@@ -463,3 +463,25 @@ def test_bad_input_is_one_clear_line(case: Case, tmp_path: Path, monkeypatch):
 def test_the_battery_is_as_large_as_the_readme_says():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert f"{len(CASES)} bad inputs" in readme
+
+
+@pytest.mark.parametrize(
+    "error, code, line",
+    [
+        (PermissionError(13, "Permission denied", "/x/y"), 2, "error: /x/y: permission denied"),
+        (ConnectionRefusedError(111, "Connection refused"), 1, "error: connection refused"),
+        (TimeoutError("timed out"), 1, "error: timed out"),
+    ],
+)
+def test_the_one_exit_code_table_maps_system_errors(error: Exception, code: int, line: str, capsys):
+    from curation.cli.console import user_errors
+
+    def command() -> None:
+        raise error
+
+    import typer
+
+    with pytest.raises(typer.Exit) as exit_:
+        user_errors(command)()
+    assert exit_.value.exit_code == code
+    assert capsys.readouterr().err.strip() == line
