@@ -57,11 +57,32 @@ class Context:
     answer: str = ""
 
 
+# Bounds every argument lives within.  Model output is untrusted and so are data
+# files: a count of 10**12 or a megabyte-long keyword must be refused when an item
+# is read, not found out by a hang while its witness is built.  Families give each
+# integer parameter a ``maximum``; strings and lists get these defaults unless a
+# parameter says otherwise (``max_length``, ``max_items``).
+MAX_STR_LENGTH = 100_000
+MAX_LIST_ITEMS = 100
+# The bounds the shipped families use, far above anything drawn or published
+# (samplers draw at most 1024 words and 20 of anything else; MathIF's release
+# at most 1016 words, 20 capital words, a 971-character prompt): a witness at the
+# bound stays under about a megabyte.
+MAX_WORDS = 100_000  # counts of \w+ words
+MAX_LETTERS = 100_000  # counts of one letter
+MAX_COUNT = 10_000  # counts of sentences, paragraphs, bullets, keywords, ...
+MAX_WORD_LENGTH = 100  # a one-word argument
+MAX_PHRASE_LENGTH = 1_000  # an end phrase
+
+
 @dataclass(frozen=True)
 class Param:
     """One argument of a family.
 
     kind: "int", "str", "choice" (one of ``choices``) or "str_list".
+    minimum, maximum: the range of an "int" (both included).
+    max_length: the longest "str" (and the longest string of a "str_list"), in characters.
+    min_items, max_items: the size of a "str_list".
     """
 
     name: str
@@ -71,6 +92,18 @@ class Param:
     choices: tuple[str, ...] = ()
     min_items: int = 1
     doc: str = ""
+    max_length: int = MAX_STR_LENGTH
+    max_items: int = MAX_LIST_ITEMS
+
+    def int_range(self) -> str:
+        """The allowed range of an "int", in words ("between 1 and 100000", ">= 0")."""
+        if self.minimum is not None and self.maximum is not None:
+            return f"between {self.minimum} and {self.maximum}"
+        if self.minimum is not None:
+            return f">= {self.minimum}"
+        if self.maximum is not None:
+            return f"<= {self.maximum}"
+        return "any integer"
 
     def validate(self, family_id: str, value: Any) -> Any:
         bad = lambda problem: ConstraintArgError(family_id, self.name, problem)  # noqa: E731
@@ -79,26 +112,44 @@ class Param:
                 if isinstance(value, float) and value.is_integer():
                     value = int(value)
                 else:
-                    raise bad(f"must be an integer, got {value!r}")
-            if self.minimum is not None and value < self.minimum:
-                raise bad(f"must be >= {self.minimum}, got {value}")
-            if self.maximum is not None and value > self.maximum:
-                raise bad(f"must be <= {self.maximum}, got {value}")
+                    raise bad(f"must be an integer, got {_shown(value)}")
+            too_low = self.minimum is not None and value < self.minimum
+            if too_low or (self.maximum is not None and value > self.maximum):
+                raise bad(f"must be {self.int_range()}, got {_shown(value)}")
             return value
         if self.kind in ("str", "choice"):
             if not isinstance(value, str) or not value.strip():
-                raise bad(f"must be a non-empty string, got {value!r}")
+                raise bad(f"must be a non-empty string, got {_shown(value)}")
             if self.kind == "choice" and value not in self.choices:
-                raise bad(f"must be one of {list(self.choices)}, got {value!r}")
+                raise bad(f"must be one of {list(self.choices)}, got {_shown(value)}")
+            if len(value) > self.max_length:
+                raise bad(f"must be at most {self.max_length} characters long, got {len(value)}")
             return value
         if self.kind == "str_list":
             if not isinstance(value, (list, tuple)) or len(value) < self.min_items:
-                raise bad(f"must be a list of at least {self.min_items} strings, got {value!r}")
+                raise bad(f"must be a list of at least {self.min_items} strings, got {_shown(value)}")
+            if len(value) > self.max_items:
+                raise bad(f"must be a list of at most {self.max_items} strings, got {len(value)}")
             for v in value:
                 if not isinstance(v, str) or not v.strip():
-                    raise bad(f"must hold non-empty strings only, got {v!r}")
+                    raise bad(f"must hold non-empty strings only, got {_shown(v)}")
+                if len(v) > self.max_length:
+                    raise bad(
+                        f"must hold strings of at most {self.max_length} characters, got one of {len(v)}"
+                    )
             return list(value)
         raise bad(f"has an unknown kind {self.kind!r}")  # a family definition error
+
+
+def _shown(value: Any, limit: int = 80) -> str:
+    """``repr(value)`` cut to ``limit`` characters: error lines stay one short line,
+    whatever a data file holds (and an int of 10**5000 digits is never turned into text)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"an integer of about {int(value.bit_length() * 0.30103)} digits"
+    text = repr(value) if not isinstance(value, (list, tuple, dict)) or len(value) <= 20 else None
+    if text is None:
+        return f"a {type(value).__name__} of {len(value)} items"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass(frozen=True)
@@ -107,7 +158,8 @@ class Family:
 
     sample(rng, context) -> args
     describe(args) -> instruction text shown to the model
-    check(response, args) -> bool, total on every string
+    check(response, args) -> bool, total on every string and linear in its length
+        (model output is untrusted: ``benchmarks/hostile_bench.py`` times it on 5 MB)
     witness(args, rng) -> a response that satisfies the instance
     counterexample(args, rng) -> a response that violates it
     conflicts: ids this family can never be combined with (type level)

@@ -38,9 +38,9 @@ def param_text(p: Param) -> str:
         hi = "" if p.maximum is None else f"<= {p.maximum}"
         rng = "integer " + " and ".join(x for x in (lo, hi) if x) if (lo or hi) else "integer"
     elif p.kind == "str_list":
-        rng = f"list of at least {p.min_items} string(s)"
+        rng = f"list of {p.min_items} to {p.max_items} string(s) of at most {p.max_length} characters"
     else:
-        rng = "string"
+        rng = f"string of at most {p.max_length} characters"
     return f"{p.name}: {rng}" + (f" -- {p.doc}" if p.doc else "")
 
 

@@ -40,7 +40,11 @@ A family is immutable data plus pure functions (see constraints/base.py):
 - compose(text, args, rng) -> text changed to also meet the instance: its
   step in an item's joint witness, run at ``phase`` (constraints/joint.py);
 - conflicts -> ids of families it can never be combined with.
-Model output is untrusted: never eval, exec or sympify it.
+Model output is untrusted: never eval, exec or sympify it, and keep ``check``
+linear in its length (no pattern that backtracks, no re-reading it in a loop;
+``benchmarks/hostile_bench.py`` times checkers on hostile 5 MB texts).  Data
+files are untrusted too: give an "int" parameter a ``maximum`` (and a string a
+``max_length``) so that absurd arguments are refused, not built into a witness.
 
 Register it from your package's pyproject.toml:
 

@@ -43,23 +43,21 @@ class Span:
     content: str
 
 
+_BRACE_OR_ESCAPE = re.compile(r"\\[\s\S]|[{}]")
+
+
 def closing_braces(text: str) -> dict[int, int]:
     """Opening-brace position -> its closing brace, in one pass.  A backslash escapes the
     character after it: ``\\{`` and ``\\}`` are no braces, while in ``\\\\}`` (an escaped
-    backslash) the brace counts."""
+    backslash) the brace counts.  Only braces and backslashes are visited."""
     stack: list[int] = []
     pairs: dict[int, int] = {}
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "\\":
-            i += 2
-            continue
+    for m in _BRACE_OR_ESCAPE.finditer(text):
+        ch = m.group()
         if ch == "{":
-            stack.append(i)
+            stack.append(m.start())
         elif ch == "}" and stack:
-            pairs[stack.pop()] = i
-        i += 1
+            pairs[stack.pop()] = m.start()
     return pairs
 
 

@@ -30,7 +30,19 @@ from __future__ import annotations
 import random
 import re
 
-from ..base import PHASE_AFFIX, PHASE_WRAP, Args, ConstraintArgError, Context, Family, Param, pick
+from ..base import (
+    MAX_PHRASE_LENGTH,
+    MAX_STR_LENGTH,
+    MAX_WORD_LENGTH,
+    PHASE_AFFIX,
+    PHASE_WRAP,
+    Args,
+    ConstraintArgError,
+    Context,
+    Family,
+    Param,
+    pick,
+)
 from ..keywords import one_word_validator
 from ..provenance import IFEVAL, MATHIF, TULU
 from ..text import _WORD as WORD
@@ -64,7 +76,14 @@ def _repeat_check(response: str, args: Args) -> bool:
 REPEAT_PROMPT = Family(
     id="combination:repeat_prompt",
     category="affix",
-    params=(Param("prompt_to_repeat", "str", doc="the request to repeat first (the question)"),),
+    params=(
+        Param(
+            "prompt_to_repeat",
+            "str",
+            doc="the request to repeat first (the question)",
+            max_length=MAX_STR_LENGTH,
+        ),
+    ),
     sample=_repeat_sample,
     describe=lambda a: REPEAT_DESCRIPTION,
     check=_repeat_check,
@@ -87,7 +106,14 @@ def _end_check(response: str, args: Args) -> bool:
 END_CHECKER = Family(
     id="startend:end_checker",
     category="affix",
-    params=(Param("end_phrase", "str", doc="the exact phrase the response must end with"),),
+    params=(
+        Param(
+            "end_phrase",
+            "str",
+            doc="the exact phrase the response must end with",
+            max_length=MAX_PHRASE_LENGTH,
+        ),
+    ),
     sample=lambda rng, ctx: {"end_phrase": pick(rng, END_PHRASES)},
     describe=lambda a: (
         f'Finish your response with this exact phrase "{a["end_phrase"].strip()}". '
@@ -188,7 +214,7 @@ def _first_check(response: str, args: Args) -> bool:
 FIRST_WORD = Family(
     id="first_word:first_word_answer",
     category="affix",
-    params=(Param("first_word", "str", doc="the word the response starts with"),),
+    params=(Param("first_word", "str", doc="the word the response starts with", max_length=MAX_WORD_LENGTH),),
     sample=lambda rng, ctx: {"first_word": pick(rng, FIRST_WORDS)},
     describe=lambda a: f"The first word of your response should be the word {a['first_word']}.",
     check=_first_check,
@@ -213,7 +239,7 @@ def _last_check(response: str, args: Args) -> bool:
 LAST_WORD = Family(
     id="last_word:last_word_answer",
     category="affix",
-    params=(Param("last_word", "str", doc="the word the response ends with"),),
+    params=(Param("last_word", "str", doc="the word the response ends with", max_length=MAX_WORD_LENGTH),),
     sample=lambda rng, ctx: {"last_word": pick(rng, LAST_WORDS)},
     describe=lambda a: f"The last word of your response should be the word {a['last_word']}.",
     check=_last_check,

@@ -36,7 +36,7 @@ import json
 import random
 import re
 
-from ..base import PHASE_ADD, PHASE_REMOVE, PHASE_WRAP, Args, Family, Param, pick
+from ..base import MAX_COUNT, PHASE_ADD, PHASE_REMOVE, PHASE_WRAP, Args, Family, Param, pick
 from ..provenance import IFEVAL, MATHIF
 from ..text import filler
 
@@ -46,10 +46,24 @@ _STAR_BULLET = re.compile(r"^\s*\*[^\*].*$", re.MULTILINE)
 _DASH_BULLET = re.compile(r"^\s*-.*$", re.MULTILINE)
 _MD_BULLET = re.compile(r"^[ \t]*[*-][ \t]+\S.*$", re.MULTILINE)
 _HRULE = re.compile(r"^[ \t]*([*-])([ \t]*\1){2,}[ \t]*$")
+# From the first to the last newline of a run of blanks holding three newlines or more.
+_BLANK_LINES = re.compile(r"\n(?:[^\S\n]*\n){2,}")
 
 
 def count_bullets(response: str) -> int:
-    return len(_STAR_BULLET.findall(response)) + len(_DASH_BULLET.findall(response))
+    """MathIF's bullets: matches of ``^\\s*\\*[^\\*].*$`` and of ``^\\s*-.*$`` (MULTILINE).
+
+    Their ``\\s*`` runs over newlines, so the engine re-reads a run of blank lines
+    from each line start in it: quadratic on a response of newlines.  Each run of
+    blanks with three newlines or more is first cut to its part before the first
+    newline, two newlines, and its part after the last one.  Every line start in
+    a run reaches the same first non-blank character, a match's ``.*`` ends at the
+    run's first newline or inside the run, and one line start is left in the run
+    after that: the same matches are found, with at most two line starts per run.
+    """
+    text = _BLANK_LINES.sub("\n\n", response)
+    star = sum(1 for _ in _STAR_BULLET.finditer(text))
+    return star + sum(1 for _ in _DASH_BULLET.finditer(text))
 
 
 def _count_md_bullets(response: str) -> int:
@@ -68,7 +82,7 @@ def _bullets_compose(text: str, args: Args, rng: random.Random) -> str:
 NUMBER_BULLET_LISTS = Family(
     id="detectable_format:number_bullet_lists",
     category="format",
-    params=(Param("num_bullets", "int", minimum=1, doc="exact number of bullet lines"),),
+    params=(Param("num_bullets", "int", minimum=1, maximum=MAX_COUNT, doc="exact number of bullet lines"),),
     sample=lambda rng, ctx: {"num_bullets": rng.randint(1, 5)},
     describe=lambda a: (
         f"Your answer must contain exactly {a['num_bullets']} bullet points. "
@@ -103,7 +117,9 @@ def _highlight_text(n: int) -> str:
 NUMBER_HIGHLIGHTED_SECTIONS = Family(
     id="detectable_format:number_highlighted_sections",
     category="format",
-    params=(Param("num_highlights", "int", minimum=1, doc="minimum number of *highlights*"),),
+    params=(
+        Param("num_highlights", "int", minimum=1, maximum=MAX_COUNT, doc="minimum number of *highlights*"),
+    ),
     sample=lambda rng, ctx: {"num_highlights": rng.randint(1, 4)},
     describe=lambda a: (
         f"Highlight at least {a['num_highlights']} sections in your answer with "
@@ -139,7 +155,7 @@ MULTIPLE_SECTIONS = Family(
     category="format",
     params=(
         Param("section_spliter", "choice", choices=("Section", "SECTION"), doc="section marker"),
-        Param("num_sections", "int", minimum=1, doc="minimum number of sections"),
+        Param("num_sections", "int", minimum=1, maximum=MAX_COUNT, doc="minimum number of sections"),
     ),
     sample=lambda rng, ctx: {
         "section_spliter": ("Section", "SECTION")[rng.randrange(2)],
@@ -178,12 +194,31 @@ NO_COMMA = Family(
 
 # detectable_format:title -----------------------------------------------------
 
-_TITLE = re.compile(r"<<[^\n]+>>")
 TITLES = ("<<our work>>", "<<the sum>>", "<<12>>", "<<steps>>")
 
 
 def has_title(response: str) -> bool:
-    return any(t.lstrip("<").rstrip(">").strip() for t in _TITLE.findall(response))
+    """IFEval's ``re.findall(r"<<[^\\n]+>>", response)`` has a match that is not blank
+    inside its brackets, in one pass.
+
+    On a line, the search starts at the first "<<" and ``[^\\n]+`` reaches back
+    from the line's end to its last ">>" (at least one character after the
+    "<<"): one match per line at most, the rest of the line holding no ">>" to
+    end another.  If the first "<<" has no such ">>" after it, no later one has.
+    The pattern itself re-reads the line from every "<", quadratic on "<<<<...".
+    """
+    pos, n = 0, len(response)
+    while pos < n:
+        start = response.find("<<", pos)
+        if start < 0:
+            return False
+        line_end = response.find("\n", start)
+        line_end = n if line_end < 0 else line_end
+        close = response.rfind(">>", start + 3, line_end)
+        if close >= 0 and response[start : close + 2].lstrip("<").rstrip(">").strip():
+            return True
+        pos = line_end + 1
+    return False
 
 
 TITLE = Family(
@@ -246,24 +281,37 @@ JSON_FORMAT = Family(
 
 # detectable_content:number_placeholders --------------------------------------
 
-_PLACEHOLDER = re.compile(r"\[.*?\]")
+# IFEval's ``\[.*?\]`` matches "[" up to the first "]" on its line: the same as
+# ``\[[^\]\n]*\]``.  That pattern re-reads the rest of a line from every "[" with
+# no "]" after it (quadratic on "[[[[..."); here a "[" with none takes the rest of
+# the line in a match that counts for nothing, as every later "[" of the line
+# would fail too.
+_PLACEHOLDER = re.compile(r"\[[^\]\n]*(\]?)")
+
+
+# The same matches, with the backslash right before one (never part of an earlier
+# match, which ends with "]" or at the end of a line) and the text inside.
+_PLACEHOLDER_PARTS = re.compile(r"(\\?)\[([^\]\n]*)(\]?)")
 
 
 def count_placeholders(response: str, latex_aware: bool = False) -> int:
-    found = _PLACEHOLDER.finditer(response)
     if not latex_aware:
-        return sum(1 for _ in found)
+        return _PLACEHOLDER.findall(response).count("]")
     return sum(
         1
-        for m in found
-        if (m.start() == 0 or response[m.start() - 1] != "\\") and m.group(0)[1:-1].strip().strip("\\")
+        for backslash, inside, close in _PLACEHOLDER_PARTS.findall(response)
+        if close and not backslash and inside.strip().strip("\\")
     )
 
 
 PLACEHOLDERS = Family(
     id="detectable_content:number_placeholders",
     category="format",
-    params=(Param("num_placeholders", "int", minimum=1, doc="minimum number of [placeholders]"),),
+    params=(
+        Param(
+            "num_placeholders", "int", minimum=1, maximum=MAX_COUNT, doc="minimum number of [placeholders]"
+        ),
+    ),
     sample=lambda rng, ctx: {"num_placeholders": rng.randint(1, 4)},
     describe=lambda a: (
         f"The response must contain at least {a['num_placeholders']} placeholders "

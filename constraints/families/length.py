@@ -25,10 +25,14 @@ are ones MathIF left out, and their ids follow MathIF's renaming of IFEval's
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 
 from ..base import (
+    MAX_COUNT,
+    MAX_WORD_LENGTH,
+    MAX_WORDS,
     PHASE_ADD,
     PHASE_TRIM,
     RELATIONS,
@@ -40,7 +44,16 @@ from ..base import (
     pick,
 )
 from ..provenance import IFBENCH, IFEVAL, MATHIF
-from ..text import FILLER_SET, count_sentences, count_words, drop_filler, filler, sentence_ends, trim_filler
+from ..text import _WORD as WORD
+from ..text import (
+    FILLER_SET,
+    count_sentences,
+    count_words,
+    drop_filler_counted,
+    filler,
+    sentence_ends,
+    trim_filler,
+)
 
 # length_constraint_checkers:number_words ------------------------------------
 
@@ -64,7 +77,7 @@ NUMBER_WORDS = Family(
     id="length_constraint_checkers:number_words",
     category="length",
     params=(
-        Param("num_words", "int", minimum=1, doc="threshold on the number of \\w+ words"),
+        Param("num_words", "int", minimum=1, maximum=MAX_WORDS, doc="threshold on the number of \\w+ words"),
         Param("relation", "choice", choices=RELATIONS),
     ),
     sample=lambda rng, ctx: {"num_words": rng.randint(128, 1024), "relation": pick(rng, RELATIONS)},
@@ -86,34 +99,82 @@ def _sentences_text(args: Args, satisfy: bool) -> str:
     return " ".join(filler(5) for _ in range(size)) if size > 0 else "..."
 
 
-def _mergeable(text: str, m: re.Match[str]) -> bool:
-    """A sentence end that follows a filler word or a number (safe to delete)."""
-    before = re.search(r"(\w+)\W*\Z", text[max(0, m.start() - 40) : m.start()])
-    return before is not None and (before.group(1).lower() in FILLER_SET or before.group(1).isdigit())
+_LAST_WORD = re.compile(r"(\w+)\W*\Z")
+
+
+def _mergeable(before: str) -> bool:
+    """A sentence end whose 40 characters ``before`` it end with a filler word or a
+    number (safe to delete)."""
+    m = _LAST_WORD.search(before[-40:])
+    return m is not None and (m.group(1).lower() in FILLER_SET or m.group(1).isdigit())
+
+
+def _more_sentences(text: str, n: int) -> str:
+    """Append " 1.", " 2.", ... until ``text`` has at least ``n`` sentences (at most n + 1).
+
+    After the first one, each addition is one more sentence: the period before
+    it now meets a space and stays a sentence end, and " k." is a segment with a
+    word (a number is never an abbreviation).  So only the first needs counting.
+    """
+    count, parts = count_sentences(text), [text]
+    for i in range(1, n + 2):
+        if count >= n:
+            break
+        parts.append(f" {i}.")
+        count = count_sentences("".join(parts)) if i == 1 else count + 1
+    return "".join(parts)
+
+
+def _fewer_sentences(text: str, n: int) -> str:
+    """Delete the first mergeable sentence end, again and again, while ``text`` has
+    ``n`` sentences or more (or none is left): in one pass.
+
+    A sentence end is a whole run of terminators between a non-terminator and a
+    blank, so deleting one makes or unmakes no other end and changes no other's
+    abbreviation test; the ends before it were not mergeable and, their 40
+    characters before unchanged, stay so.  The next candidate is thus the next
+    end, judged on the text as it is by then (its 40 characters before may have
+    lost a deleted end), and the count drops by one exactly when the segments on
+    both sides of the deleted end hold a word.
+    """
+    ends = sentence_ends(text)
+    bounds = [0, *(m.end() for m in ends), len(text)]
+    has_word = [WORD.search(text, a, b) is not None for a, b in itertools.pairwise(bounds)]
+    count = sum(has_word)
+    out: list[str] = []
+    cursor, tail, merged_word = 0, "", False
+    for i, m in enumerate(ends):
+        if count < n:
+            break
+        word_before = merged_word or has_word[i]
+        before = (tail + text[max(cursor, m.start() - 40) : m.start()])[-40:]
+        if not _mergeable(before):
+            merged_word = False
+            continue
+        if word_before and has_word[i + 1]:
+            count -= 1
+        kept = text[cursor : m.start()]
+        out.append(kept)
+        tail = (tail + kept[-40:])[-40:]
+        cursor, merged_word = m.end(), word_before
+    out.append(text[cursor:])
+    return "".join(out)
 
 
 def _sentences_compose(text: str, args: Args, rng: random.Random) -> str:
     n = args["num_sentences"]
     if args["relation"] == "at least":
-        for i in range(1, n + 2):
-            if count_sentences(text) >= n:
-                break
-            text += f" {i}."
-        return text
-    while count_sentences(text) >= n:
-        ends = [m for m in sentence_ends(text) if _mergeable(text, m)]
-        if not ends:
-            break
-        m = ends[0]
-        text = text[: m.start()] + text[m.end() :]
-    return text
+        return _more_sentences(text, n)
+    return _fewer_sentences(text, n)
 
 
 NUMBER_SENTENCES = Family(
     id="length_constraint_checkers:number_sentences",
     category="length",
     params=(
-        Param("num_sentences", "int", minimum=1, doc="threshold on the number of sentences"),
+        Param(
+            "num_sentences", "int", minimum=1, maximum=MAX_COUNT, doc="threshold on the number of sentences"
+        ),
         Param("relation", "choice", choices=RELATIONS),
     ),
     sample=lambda rng, ctx: (
@@ -168,7 +229,7 @@ def _paragraphs_compose(text: str, args: Args, rng: random.Random) -> str:
 NUMBER_PARAGRAPHS = Family(
     id="length_constraint_checkers:number_paragraphs",
     category="length",
-    params=(Param("num_paragraphs", "int", minimum=1, doc="exact number of paragraphs"),),
+    params=(Param("num_paragraphs", "int", minimum=1, maximum=MAX_COUNT, doc="exact number of paragraphs"),),
     sample=lambda rng, ctx: {"num_paragraphs": rng.randint(1, 5)},
     describe=lambda a: (
         f"There should be {a['num_paragraphs']} paragraphs. "
@@ -249,9 +310,15 @@ NTH_PARAGRAPH_FIRST_WORD = Family(
     id="length_constraint_checkers:nth_paragraph_first_word",
     category="length",
     params=(
-        Param("num_paragraphs", "int", minimum=1, doc="exact number of blank-line separated paragraphs"),
-        Param("nth_paragraph", "int", minimum=1, doc="which paragraph (1-based)"),
-        Param("first_word", "str", doc="the word it starts with"),
+        Param(
+            "num_paragraphs",
+            "int",
+            minimum=1,
+            maximum=MAX_COUNT,
+            doc="exact number of blank-line separated paragraphs",
+        ),
+        Param("nth_paragraph", "int", minimum=1, maximum=MAX_COUNT, doc="which paragraph (1-based)"),
+        Param("first_word", "str", doc="the word it starts with", max_length=MAX_WORD_LENGTH),
     ),
     sample=lambda rng, ctx: (
         lambda n: {
@@ -301,15 +368,17 @@ def _range_compose(text: str, args: Args, rng: random.Random) -> str:
     have = count_words(text)
     if have < middle:
         return text + "".join(f" {i}" for i in range(1, middle - have + 1))
-    return drop_filler(trim_filler(text, args["max_words"]), lambda t: count_words(t) <= middle)
+    text = trim_filler(text, args["max_words"])
+    # dropping a word (a whole \w+ run) takes exactly one off the count
+    return drop_filler_counted(text, count_words(text), lambda count: count <= middle, lambda word: 1)
 
 
 COUNT_WORD_RANGE = Family(
     id="count:word_count_range",
     category="length",
     params=(
-        Param("min_words", "int", minimum=1, doc="fewest \\w+ words allowed"),
-        Param("max_words", "int", minimum=1, doc="most \\w+ words allowed"),
+        Param("min_words", "int", minimum=1, maximum=MAX_WORDS, doc="fewest \\w+ words allowed"),
+        Param("max_words", "int", minimum=1, maximum=MAX_WORDS, doc="most \\w+ words allowed"),
     ),
     sample=_range_sample,
     describe=lambda a: f"The response must contain between {a['min_words']} and {a['max_words']} words.",

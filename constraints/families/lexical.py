@@ -31,6 +31,9 @@ import string
 from collections import Counter
 
 from ..base import (
+    MAX_COUNT,
+    MAX_LETTERS,
+    MAX_WORD_LENGTH,
     PHASE_ADD,
     PHASE_BASE,
     PHASE_CASE,
@@ -43,7 +46,7 @@ from ..base import (
     compare,
     pick,
 )
-from ..keywords import compile_keyword, one_word_validator, strip_matches
+from ..keywords import KEYWORD_LENGTH, compile_keyword, compile_keywords, one_word_validator, strip_matches
 from ..provenance import IFEVAL, MATHIF, TULU
 from ..text import _WORD as WORD
 from ..text import (
@@ -52,7 +55,7 @@ from ..text import (
     MATH_WORDS,
     count_capital_words,
     detect_language,
-    drop_filler,
+    drop_filler_counted,
     filler,
 )
 
@@ -78,8 +81,7 @@ def _without(patterns: list[str], rng: random.Random) -> str:
 
 
 def _existence_validate(args: Args) -> None:
-    for k in args["keywords"]:
-        compile_keyword("keywords:existence", "keywords", k)
+    compile_keywords("keywords:existence", "keywords", args["keywords"])
 
 
 def _existence_check(response: str, args: Args, literal: bool = False) -> bool:
@@ -89,7 +91,14 @@ def _existence_check(response: str, args: Args, literal: bool = False) -> bool:
 EXISTENCE = Family(
     id="keywords:existence",
     category="lexical",
-    params=(Param("keywords", "str_list", doc="words that must appear (regex, case-insensitive)"),),
+    params=(
+        Param(
+            "keywords",
+            "str_list",
+            doc="words that must appear (regex, case-insensitive)",
+            max_length=KEYWORD_LENGTH,
+        ),
+    ),
     sample=lambda rng, ctx: {"keywords": sorted(rng.sample(MATH_WORDS, 2))},
     describe=lambda a: f'Include keywords "{sorted(a["keywords"])}" in the response.',
     check=_existence_check,
@@ -138,8 +147,8 @@ FREQUENCY = Family(
     id="keywords:frequency",
     category="lexical",
     params=(
-        Param("keyword", "str", doc="the word to count (regex, case-insensitive)"),
-        Param("frequency", "int", minimum=1, doc="threshold"),
+        Param("keyword", "str", doc="the word to count (regex, case-insensitive)", max_length=KEYWORD_LENGTH),
+        Param("frequency", "int", minimum=1, maximum=MAX_COUNT, doc="threshold"),
         Param("relation", "choice", choices=RELATIONS),
     ),
     sample=lambda rng, ctx: {
@@ -166,8 +175,9 @@ FREQUENCY = Family(
 
 
 def _forbidden_validate(args: Args) -> None:
-    for w in args["forbidden_words"]:
-        compile_keyword("keywords:forbidden_words", "forbidden_words", rf"\b{w}\b")
+    compile_keywords(
+        "keywords:forbidden_words", "forbidden_words", [rf"\b{w}\b" for w in args["forbidden_words"]]
+    )
 
 
 def _forbidden_check(response: str, args: Args, literal: bool = False) -> bool:
@@ -181,7 +191,14 @@ def _forbidden_check(response: str, args: Args, literal: bool = False) -> bool:
 FORBIDDEN = Family(
     id="keywords:forbidden_words",
     category="lexical",
-    params=(Param("forbidden_words", "str_list", doc="words that must not appear as words"),),
+    params=(
+        Param(
+            "forbidden_words",
+            "str_list",
+            doc="words that must not appear as words",
+            max_length=KEYWORD_LENGTH,
+        ),
+    ),
     sample=lambda rng, ctx: {"forbidden_words": sorted(rng.sample(MATH_WORDS, 2))},
     describe=lambda a: f'Do not include keywords "{sorted(set(a["forbidden_words"]))}" in the response.',
     check=_forbidden_check,
@@ -250,7 +267,7 @@ CAPITAL_WORD_FREQUENCY = Family(
     id="change_case:capital_word_frequency",
     category="lexical",
     params=(
-        Param("capital_frequency", "int", minimum=1),
+        Param("capital_frequency", "int", minimum=1, maximum=MAX_COUNT),
         Param("capital_relation", "choice", choices=RELATIONS),
     ),
     sample=lambda rng, ctx: {
@@ -343,22 +360,46 @@ def _letter_compose(text: str, args: Args, rng: random.Random) -> str:
     if args["let_relation"] == "at least":
         missing = n - letter_count(text, letter)
         return text + (" " + letter * missing if missing > 0 else "")
-    done = lambda t: letter_count(t, letter) < n  # noqa: E731
-    text = drop_filler(text, done, lambda w: letter in w.lower())
-    return text if done(text) else _drop_inner_words(text, letter, done)
+    # the letter count adds up over words (only a capital sigma lower-cases by context)
+    weight = lambda word: word.lower().count(letter)  # noqa: E731
+    enough = lambda count: count < n  # noqa: E731
+    text = drop_filler_counted(
+        text, letter_count(text, letter), enough, weight, lambda w: letter in w.lower()
+    )
+    count = letter_count(text, letter)
+    return text if enough(count) else _drop_inner_words(text, letter, count, n)
 
 
-def _drop_inner_words(text: str, letter: str, done) -> str:
+def _drop_inner_words(text: str, letter: str, count: int, n: int) -> str:
     """Drop words with the letter that also occur inside a longer word of the
-    text ("note" beside "denote"): substring matches still find them."""
-    for m in reversed(list(WORD.finditer(text))):
-        if done(text):
+    text ("note" beside "denote"): substring matches still find them.  From the
+    last word backwards, while the letter appears ``n`` times or more (``count``:
+    how often it does now); a word goes when another, different word of the
+    text as it is by then holds it."""
+    words = list(WORD.finditer(text))
+    lowered = [m.group(0).lower() for m in words]
+    with_letter = sorted({w for w in lowered if letter in w})
+    occurrences = Counter(w for w in lowered if letter in w)
+    # how many occurrences of other words hold each word (a word holding one with
+    # the letter has the letter too)
+    holders = {w: sum(occurrences[o] for o in with_letter if o != w and w in o) for w in with_letter}
+    dropped: list[re.Match[str]] = []
+    for k in range(len(words) - 1, -1, -1):
+        if count < n:
             break
-        word = m.group(0).lower()
-        others = [w.lower() for w in WORD.findall(text[: m.start()] + " " + text[m.end() :])]
-        if letter in word and any(word in o and word != o for o in others):
-            text = text[: m.start()] + text[m.end() :]
-    return text
+        word = lowered[k]
+        if letter in word and holders[word] > 0:
+            dropped.append(words[k])
+            count -= word.count(letter)
+            for w in with_letter:
+                if w != word and w in word:
+                    holders[w] -= 1
+    pieces, cursor = [], 0
+    for m in reversed(dropped):
+        pieces.append(text[cursor : m.start()])
+        cursor = m.end()
+    pieces.append(text[cursor:])
+    return "".join(pieces)
 
 
 LETTER_FREQUENCY = Family(
@@ -366,7 +407,7 @@ LETTER_FREQUENCY = Family(
     category="lexical",
     params=(
         Param("letter", "choice", choices=tuple(string.ascii_lowercase), doc="a letter a-z"),
-        Param("let_frequency", "int", minimum=1, doc="threshold"),
+        Param("let_frequency", "int", minimum=1, maximum=MAX_LETTERS, doc="threshold"),
         Param("let_relation", "choice", choices=RELATIONS),
     ),
     sample=_letter_sample,
@@ -402,7 +443,7 @@ def _once_compose(text: str, args: Args, rng: random.Random) -> str:
 WORD_ONCE = Family(
     id="keywords:word_once",
     category="lexical",
-    params=(Param("keyword", "str", doc="the word to use exactly once"),),
+    params=(Param("keyword", "str", doc="the word to use exactly once", max_length=MAX_WORD_LENGTH),),
     sample=lambda rng, ctx: {"keyword": pick(rng, MATH_WORDS)},
     describe=lambda a: f'In your response, the word "{a["keyword"]}" should appear exactly once.',
     check=lambda r, a: word_occurrences(r, a["keyword"]) == 1,

@@ -36,6 +36,7 @@ import random
 import re
 
 from ..base import (
+    MAX_COUNT,
     PHASE_ADD,
     PHASE_AFFIX,
     PHASE_REMOVE,
@@ -223,11 +224,8 @@ ANSWER_IN_WORDS = Family(
 
 _ENVS = r"equation|align|gather|multline|eqnarray|displaymath|flalign"
 _DELIMITER = re.compile(rf"\$\$|\\\[|\\\]|\\begin\{{(?P<b>{_ENVS})\*?\}}|\\end\{{(?P<e>{_ENVS})\*?\}}")
-_DISPLAYS = (
-    re.compile(r"\$\$(.+?)\$\$", re.DOTALL),
-    re.compile(r"\\\[(.+?)\\\]", re.DOTALL),
-    re.compile(rf"\\begin\{{({_ENVS})\*?\}}(.+?)\\end\{{\1\*?\}}", re.DOTALL),
-)
+_BEGIN = re.compile(rf"\\begin\{{({_ENVS})\*?\}}")
+_END = {env: re.compile(rf"\\end\{{{env}\*?\}}") for env in _ENVS.split("|")}
 
 
 def count_display_equations(text: str) -> int:
@@ -247,12 +245,53 @@ def count_display_equations(text: str) -> int:
     return count
 
 
+def _inline_between(text: str, opening: str, closing: str) -> str:
+    """``re.sub(OPENING(.+?)CLOSING, "$" + content.strip() + "$", text, flags=re.DOTALL)``
+    for two fixed strings, in one pass: a block runs to the first closing string
+    at least one character after its opening one, and once an opening string has
+    none after it, no later one has (the pattern would re-read the rest of the
+    text from each of them)."""
+    out, pos = [], 0
+    while True:
+        start = text.find(opening, pos)
+        if start < 0:
+            break
+        end = text.find(closing, start + len(opening) + 1)
+        if end < 0:
+            break
+        out += [text[pos:start], "$", text[start + len(opening) : end].strip(), "$"]
+        pos = end + len(closing)
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _inline_environments(text: str) -> str:
+    """Each ``\\begin{ENV}...\\end{ENV}`` block (ENV one of _ENVS, a star allowed on
+    either side) made ``$...$``, as the lazy DOTALL pattern with a backreference
+    did, in one pass: an environment with no end after its begin fails, and so
+    does every later begin of it, which is then skipped without a second search."""
+    out, pos, search_from, unclosed = [], 0, 0, set()
+    while (begin := _BEGIN.search(text, search_from)) is not None:
+        env = begin.group(1)
+        end = None if env in unclosed else _END[env].search(text, begin.end() + 1)
+        if end is None:
+            unclosed.add(env)
+            search_from = begin.start() + 1
+            continue
+        out += [text[pos : begin.start()], "$", text[begin.end() : end.start()].strip(), "$"]
+        pos = search_from = end.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def _inline(text: str, args: Args, rng: random.Random) -> str:
+    """Every display block made inline ``$...$``: the ``$$`` ones, then the ``\\[``
+    ones, then environments (each a lazy match of at least one character)."""
     if count_display_equations(text) <= args["max_equations"]:
         return text
-    for rx in _DISPLAYS:
-        text = rx.sub(lambda m: "$" + m.group(m.lastindex or 1).strip() + "$", text)
-    return text
+    text = _inline_between(text, "$$", "$$")
+    text = _inline_between(text, "\\[", "\\]")
+    return _inline_environments(text)
 
 
 def _display_text(n: int) -> str:
@@ -262,7 +301,9 @@ def _display_text(n: int) -> str:
 MAX_DISPLAY_EQUATIONS = Family(
     id="math:max_display_equations",
     category="math",
-    params=(Param("max_equations", "int", minimum=0, doc="most display equations allowed"),),
+    params=(
+        Param("max_equations", "int", minimum=0, maximum=MAX_COUNT, doc="most display equations allowed"),
+    ),
     sample=lambda rng, ctx: {"max_equations": rng.randint(0, 3)},
     describe=lambda a: (
         f"Use at most {a['max_equations']} display equations ($$...$$, \\[...\\] or an equation "

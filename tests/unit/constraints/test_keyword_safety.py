@@ -141,3 +141,21 @@ def test_the_worst_accepted_patterns_stay_fast(pattern):
             start = time.perf_counter()
             inst.check(text)
             assert time.perf_counter() - start < 5.0, (pattern, relation_args[0])
+
+
+def test_a_data_file_with_a_dangerous_pattern_is_refused_at_its_line():
+    from curation.core import InputError, item_from_dict
+
+    item = {
+        "source": "s",
+        "id": "1",
+        "question": "What is 7 + 5?",
+        "answer": "12",
+        "constraint_desc": ["Include keywords ..."],
+        "constraint_name": ["keywords:existence"],
+        "constraint_args": [{"keywords": ["because", "(a+)+$"]}],
+    }
+    with pytest.raises(InputError) as err:
+        item_from_dict(item, "data.jsonl", 7)
+    line = str(err.value)
+    assert line.startswith("data.jsonl:7:") and "keywords:existence" in line and "'(a+)+$'" in line

@@ -18,14 +18,15 @@ import pytest
 from constraints.families import format as fmt
 from constraints.families.length import _range_compose, _sentences_compose
 from constraints.families.lexical import _letter_compose, letter_count
+from constraints.families.maths import _ENVS, _inline, count_display_equations
 from constraints.latex import closing_braces
 from constraints.text import (
     _WORD,
     ABBREVIATIONS,
     FILLER_SET,
     FILLER_WORDS,
-    LANGUAGE_SAMPLES,
     LANGDETECT_SEED,
+    LANGUAGE_SAMPLES,
     _language_factory,
     count_capital_words,
     count_sentences,
@@ -173,7 +174,17 @@ def long_texts():
     rng = random.Random(5)
     samples = list(LANGUAGE_SAMPLES.values())
     url = "https://" + "a" * 2076
-    pieces = [*samples, url, url + ".b/c?d", "x@" + "b" * 300, "mail.me@host.org", "a\u0300", "e\u0301 ", "  ", "\n"]
+    pieces = [
+        *samples,
+        url,
+        url + ".b/c?d",
+        "x@" + "b" * 300,
+        "mail.me@host.org",
+        "a\u0300",
+        "e\u0301 ",
+        "  ",
+        "\n",
+    ]
     yield (url + " ") * 40 + LANGUAGE_SAMPLES["fr"] * 3000  # URLs well past the first 64K
     yield LANGUAGE_SAMPLES["de"] * 600 + url * 40  # a URL cut by the first prefix
     yield "a\u0300" * 70_000 + LANGUAGE_SAMPLES["vi"] * 100
@@ -181,12 +192,32 @@ def long_texts():
         weights = [rng.random() for _ in pieces]
         text = "".join(rng.choices(pieces, weights, k=rng.randint(400, 3000)))
         yield text
+    # The first prefix (64K) cut inside a URL or an e-mail address whose start is
+    # about the 10,000th character langdetect keeps: URLs of 2,084 characters (each
+    # kept as one space) fill the prefix up to the cut.
+    for cut_in in ("https:/", "ab.c@d"):
+        for kept in range(9_960, 10_010, 3):
+            head = "ab " * (kept // 3) + "-" * (kept % 3)
+            room = 65_536 - len(cut_in) - len(head)
+            full, rest = divmod(room, 2084)
+            short = "https://" + "a" * max(rest - 9, 1) + "," if rest >= 10 else "," * rest
+            text = head + short + url * full + cut_in
+            yield text + "/" + "a" * 40 + "@b.org " + LANGUAGE_SAMPLES["it"] * 50
 
 
-@pytest.mark.parametrize("k", range(15))
+LONG_TEXTS = list(long_texts())
+
+
+@pytest.mark.parametrize("k", range(len(LONG_TEXTS)))
 def test_language_detection_reads_the_same_characters(k):
-    text = list(long_texts())[k]
+    from constraints.text import _language_prefix
+
+    text = LONG_TEXTS[k]
     assert len(text) > 64_000
+    whole, prefix = _language_factory().create(), _language_factory().create()
+    whole.append(text)
+    prefix.append(_language_prefix(text, prefix.max_text_length))
+    assert prefix.text == whole.text  # what detection reads, character for character
     assert detect_language(text) == old_detect_language(text)
 
 
@@ -196,9 +227,7 @@ def test_language_detection_reads_the_same_characters(k):
 def old_sentences_compose(text: str, args, rng) -> str:
     def mergeable(text, m):
         before = re.search(r"(\w+)\W*\Z", text[max(0, m.start() - 40) : m.start()])
-        return before is not None and (
-            before.group(1).lower() in FILLER_SET or before.group(1).isdigit()
-        )
+        return before is not None and (before.group(1).lower() in FILLER_SET or before.group(1).isdigit())
 
     n = args["num_sentences"]
     if args["relation"] == "at least":
@@ -313,3 +342,45 @@ def old_closing_braces(text: str) -> dict[int, int]:
 
 def test_braces():
     assert differences(closing_braces, old_closing_braces, strings(7, list("{}\\a\n "), 40_000)) == []
+
+
+# display equations made inline ------------------------------------------------------
+
+_OLD_DISPLAYS = (
+    re.compile(r"\$\$(.+?)\$\$", re.DOTALL),
+    re.compile(r"\\\[(.+?)\\\]", re.DOTALL),
+    re.compile(rf"\\begin\{{({_ENVS})\*?\}}(.+?)\\end\{{\1\*?\}}", re.DOTALL),
+)
+
+
+def old_inline(text: str, args, rng) -> str:
+    if count_display_equations(text) <= args["max_equations"]:
+        return text
+    for rx in _OLD_DISPLAYS:
+        text = rx.sub(lambda m: "$" + m.group(m.lastindex or 1).strip() + "$", text)
+    return text
+
+
+def test_display_equations_made_inline():
+    alphabet = [
+        "$",
+        "$$",
+        "\\[",
+        "\\]",
+        "\\",
+        "[",
+        "]",
+        " ",
+        "x",
+        "\n",
+        "}",
+        "*",
+        "align",
+        "\\begin{",
+        "\\end{",
+    ]
+    for env in ("align", "equation", "gather", "flalign", "eqnarray"):
+        alphabet += [f"\\begin{{{env}}}", f"\\end{{{env}}}", f"\\begin{{{env}*}}", f"\\end{{{env}*}}"]
+    for k, text in enumerate(strings(8, alphabet, 30_000)):
+        args = {"max_equations": k % 3}
+        assert _inline(text, args, None) == old_inline(text, args, None), (text, args)
