@@ -33,6 +33,7 @@ class Case:
     code: int
     parts: tuple[str, ...]  # each must be in the error line; "{tmp}" is the case's folder
     untouched: bool = False  # the folder must be byte-identical afterwards
+    report: bool = False  # verify: a failing item is a line of its report (stdout), not an error
 
 
 def write(path: Path, text: str | bytes) -> Path:
@@ -154,6 +155,30 @@ CASES = [
         2,
         ("d.jsonl:1", "nope:nope"),
     ),
+    Case(
+        "score: num_words 10^12",
+        score_with_data(
+            item(
+                constraint_name=["length_constraint_checkers:number_words"],
+                constraint_args=[{"relation": "less than", "num_words": 10**12}],
+                constraint_desc=["Answer with less than 1000000000000 words."],
+            )
+        ),
+        2,
+        ("d.jsonl:1", "num_words", "100000"),
+    ),
+    Case(
+        "score: a catastrophic keyword regex",
+        score_with_data(
+            item(
+                constraint_name=["keywords:existence"],
+                constraint_args=[{"keywords": ["(a+)+$"]}],
+                constraint_desc=["Include the keywords (a+)+$ in the response."],
+            )
+        ),
+        2,
+        ("d.jsonl:1", "(a+)+$"),
+    ),
     # generations, for score
     Case(
         "score: no generations file",
@@ -242,6 +267,25 @@ CASES = [
         lambda t: ["verify", str(write(t / "d.jsonl", ""))],
         2,
         ("d.jsonl", "holds no items"),
+    ),
+    Case(
+        "verify: num_bullets 10^10 (no hang)",
+        lambda t: [
+            "verify",
+            str(
+                write(
+                    t / "d.jsonl",
+                    item(
+                        constraint_name=["detectable_format:number_bullet_lists"],
+                        constraint_args=[{"num_bullets": 10**10}],
+                        constraint_desc=["Your answer must contain exactly 10000000000 bullet points."],
+                    ),
+                )
+            ),
+        ],
+        1,
+        ("d.jsonl:1", "num_bullets"),
+        report=True,
     ),
     Case("verify: folder without files", lambda t: ["verify", str(t)], 2, ("holds no .jsonl files",)),
     Case("diff: old missing", lambda t: ["diff", str(t / "a"), str(t)], 2, ("not a folder",)),
@@ -451,6 +495,9 @@ def test_bad_input_is_one_clear_line(case: Case, tmp_path: Path, monkeypatch):
     out = result.stdout + result.stderr
     assert "Traceback" not in out, out
     assert result.exit_code == case.code, (case.name, result.exit_code, out)
+    if case.report:
+        assert not result.stderr.strip() and all(p in result.stdout for p in case.parts), out
+        return
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: "), (case.name, result.stderr)
     for part in case.parts:
