@@ -98,6 +98,11 @@ def compare_with(summary: str | bytes) -> Callable[[Path], list[str]]:
     return make
 
 
+def eval_args(data: Path, out: Path, *extra: str) -> list[str]:
+    """``mathif eval`` against a server that is never reached: each case fails before."""
+    return ["eval", str(data), "--model", "m", "--backend", "openai", "--out", str(out), *extra]
+
+
 def deep_json(depth: int) -> str:
     return "[" * depth + "]" * depth
 
@@ -404,48 +409,19 @@ CASES = [
     # eval, before any model is asked
     Case(
         "eval: absurd --samples",
-        lambda t: [
-            "eval",
-            str(GSM),
-            "--model",
-            "m",
-            "--backend",
-            "openai",
-            "--out",
-            str(t / "r"),
-            "--samples",
-            "100000000",
-        ],
+        lambda t: eval_args(GSM, t / "r", "--samples", "100000000"),
         2,
         ("--samples", "1,024"),
     ),
     Case(
         "eval: empty dataset file",
-        lambda t: [
-            "eval",
-            str(write(t / "d.jsonl", "")),
-            "--model",
-            "m",
-            "--backend",
-            "openai",
-            "--out",
-            str(t / "r"),
-        ],
+        lambda t: eval_args(write(t / "d.jsonl", ""), t / "r"),
         2,
         ("d.jsonl", "holds no items"),
     ),
     Case(
         "eval: a folder that is not a run's",
-        lambda t: [
-            "eval",
-            str(GSM),
-            "--model",
-            "m",
-            "--backend",
-            "openai",
-            "--out",
-            str(write(t / "r" / "generations.jsonl", '{"partial": ').parent),
-        ],
+        lambda t: eval_args(GSM, write(t / "r" / "generations.jsonl", '{"partial": ').parent),
         2,
         ("r",),
         untouched=True,
