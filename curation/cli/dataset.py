@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from curation.cli.console import console, progress_bar
-from curation.core import json_text, write_json
+from curation.core import check_output_folder, json_text, write_json
 
 
 def build_cmd(
@@ -41,8 +41,9 @@ def build_cmd(
     from curation.raw import load_problems, lock_sha256, source_labels
 
     rec = load_recipe(recipe)
-    problems = load_problems(rec.sources, asked_by=rec.path)
     target = out or Path("build") / rec.version
+    check_output_folder(target)  # before the build, not after it
+    problems = load_problems(rec.sources, asked_by=rec.path)
     with progress_bar(f"building {rec.version}") as progress:
         result = build(
             rec, target, problems, lock_sha256(), source_labels(), progress=progress, parquet=parquet

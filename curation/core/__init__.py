@@ -5,6 +5,7 @@ from curation.core.hashing import sha256_bytes, sha256_file, sha256_int, sha256_
 from curation.core.items import Item, dataset_files, item_from_dict, read_items
 from curation.core.jsonio import (
     JsonlLine,
+    check_output_folder,
     dumps_line,
     json_text,
     jsonl_line,
@@ -27,6 +28,7 @@ from curation.core.tomlio import parse_toml, toml_text
 from curation.core.version import __version__
 
 __all__ = [
+    "check_output_folder",
     "parse_toml",
     "toml_text",
     "JsonlLine",

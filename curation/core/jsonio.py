@@ -230,6 +230,22 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
         raise
 
 
+def check_output_folder(path: str | Path) -> None:
+    """Refuse, before any work, a folder the tool could not write into: one that is a file,
+    lies under a file, or whose nearest existing folder is not writable.  Creates nothing."""
+    p = Path(path)
+    try:
+        if p.exists() and not p.is_dir():
+            raise InputError(p, None, "exists and is not a folder")
+        existing = next(a for a in (p, *p.parents) if a.exists())
+    except (OSError, ValueError) as exc:
+        raise InputError(p, None, f"cannot write here ({_reason(exc)})") from None
+    if not existing.is_dir():
+        raise InputError(p, None, f"cannot write here ({existing} is not a folder)")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(p, None, f"cannot write here ({existing} is not writable)")
+
+
 def _reason(exc: OSError | ValueError) -> str:
     return (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
 

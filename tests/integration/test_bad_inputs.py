@@ -19,7 +19,8 @@ import pytest
 from typer.testing import CliRunner
 
 from curation.cli import app
-from tests.support.paths import REFERENCE, ROOT
+from curation.raw import RawPaths, pull
+from tests.support.paths import FIXTURE_MIRROR, REFERENCE, ROOT
 
 runner = CliRunner()
 GSM = REFERENCE / "gsm8k_single.jsonl"
@@ -459,9 +460,19 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.fixture(scope="module")
+def raw_home(tmp_path_factory) -> Path:
+    """Raw sources pulled from the test mirror: a build gets as far as its pool, whatever the
+    clone's own raw/cache holds (CI's fresh clone has none)."""
+    home = tmp_path_factory.mktemp("home")
+    assert not pull(None, FIXTURE_MIRROR, paths=RawPaths.under(home)).errors
+    return home
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_bad_input_is_one_clear_line(case: Case, tmp_path: Path, monkeypatch):
+def test_bad_input_is_one_clear_line(case: Case, tmp_path: Path, monkeypatch, raw_home: Path):
     monkeypatch.chdir(tmp_path)  # nothing may land in the clone, whatever the case does
+    monkeypatch.setenv("MATHIF_HOME", str(raw_home))
     args = case.make(tmp_path)
     before = snapshot(tmp_path)
     result = runner.invoke(app, args)
