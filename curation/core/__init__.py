@@ -6,7 +6,9 @@ from curation.core.items import Item, dataset_files, item_from_dict, read_items
 from curation.core.jsonio import (
     JsonlLine,
     check_output_folder,
+    clean_text,
     dumps_line,
+    is_text,
     json_text,
     jsonl_line,
     jsonl_lines,
@@ -28,6 +30,8 @@ from curation.core.tomlio import parse_toml, toml_text
 from curation.core.version import __version__
 
 __all__ = [
+    "clean_text",
+    "is_text",
     "check_output_folder",
     "parse_toml",
     "toml_text",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from typing import Any, Literal
 from curation.core.errors import InputError
 
 Surrogates = Literal["refuse", "replace"]
+_SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_DEPTH = 64  # no file the tool reads nests deeper; deeper input is refused, never recursed into
 
 
@@ -134,7 +136,8 @@ def _walk_strings(value: Any) -> Iterator[str]:
             stack.extend(v)
 
 
-def _is_text(s: str) -> bool:
+def is_text(s: str) -> bool:
+    """Whether ``s`` can be written as UTF-8 (it holds no lone surrogate)."""
     try:
         s.encode("utf-8")
     except UnicodeEncodeError:
@@ -142,16 +145,19 @@ def _is_text(s: str) -> bool:
     return True
 
 
+def clean_text(s: str) -> str:
+    """``s`` with every lone surrogate (a ``\\ud800`` escape JSON may carry) replaced by U+FFFD."""
+    return s if is_text(s) else _SURROGATE.sub("\ufffd", s)
+
+
 def has_lone_surrogate(value: Any) -> bool:
-    return not all(_is_text(s) for s in _walk_strings(value))
+    return not all(is_text(s) for s in _walk_strings(value))
 
 
 def replace_lone_surrogates(value: Any) -> Any:
     """``value`` with each lone surrogate of its strings replaced by U+FFFD."""
     if isinstance(value, str):
-        return (
-            value if _is_text(value) else "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in value)
-        )
+        return clean_text(value)
     if isinstance(value, dict):
         return {replace_lone_surrogates(k): replace_lone_surrogates(v) for k, v in value.items()}
     if isinstance(value, list):

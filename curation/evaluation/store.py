@@ -21,13 +21,20 @@ import fcntl
 import hashlib
 import json
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from curation.core import InputError, dumps_line, jsonl_line, redact, sha256_file, sha256_text
+from curation.core import (
+    InputError,
+    dumps_line,
+    is_text,
+    jsonl_line,
+    redact,
+    sha256_file,
+    sha256_text,
+)
 from curation.evaluation.config import RUNS
 from curation.evaluation.records import RunRecord
 
@@ -38,33 +45,13 @@ _OWN_LEFTOVERS = (LOCK,)  # what a run killed before writing run.json may leave:
 
 GenKey = tuple[str, str, int]  # (item key, run, sample index)
 
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-
-
-def clean_text(text: str) -> str:
-    """``text`` with every lone surrogate (a ``\\ud800`` escape a JSON reply may carry, which
-    UTF-8 cannot encode) replaced by U+FFFD, so it can be written and read back."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return _SURROGATE.sub("\ufffd", text)
-    return text
-
-
-def _writable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
 
 def generation_problem(
     key: Any, run: Any, sample: Any, output: Any, finish_reason: Any, completion_tokens: Any
 ) -> str | None:
     """Why these fields make no line of ``generations.jsonl`` (None: they do).  The one rule
     shared by :class:`Generation` (made by a backend) and the folder's reader."""
-    if not isinstance(key, str) or not key or not _writable(key):
+    if not isinstance(key, str) or not key or not is_text(key):
         return "field 'key' must be a non-empty string"
     if run not in RUNS:
         return f"field 'run' must be one of {', '.join(RUNS)}, got {run!r}"
@@ -72,9 +59,9 @@ def generation_problem(
         return f"field 'sample' must be an integer >= 0, got {sample!r}"
     if not isinstance(output, str):
         return "field 'output' must be a string"
-    if not _writable(output):
+    if not is_text(output):
         return "field 'output' holds a lone surrogate (not valid Unicode)"
-    if finish_reason is not None and (not isinstance(finish_reason, str) or not _writable(finish_reason)):
+    if finish_reason is not None and (not isinstance(finish_reason, str) or not is_text(finish_reason)):
         return "field 'finish_reason' must be a string or null"
     if completion_tokens is not None and (
         isinstance(completion_tokens, bool) or not isinstance(completion_tokens, int) or completion_tokens < 0

@@ -23,7 +23,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from curation.evaluation.store import Generation, clean_text
+from curation.core import clean_text
+from curation.evaluation.store import Generation
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,10 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from curation.core import InputError, redact
+from curation.core import InputError, clean_text, redact
 from curation.evaluation.backends.base import BackendReport, Emit, Failure, GenRequest, chat_messages
 from curation.evaluation.config import NO_CHAT_OPTIONS, ChatOptions, Sampling, VllmOptions
-from curation.evaluation.store import Generation, clean_text
+from curation.evaluation.store import Generation
 
 
 def engine_kwargs(model: str, options: VllmOptions) -> dict[str, Any]:
