@@ -19,6 +19,15 @@ from curation.core.jsonio import (
     write_json,
     write_jsonl,
 )
+from curation.core.manifest import (
+    FileHash,
+    Manifest,
+    ParquetFiles,
+    PluginRecord,
+    SplitRecord,
+    make_manifest,
+    parquet_writer,
+)
 from curation.core.markdown import markdown_escape, markdown_table
 from curation.core.parquet import decode_record, hub_parquet_bytes, read_split_rows, schema_lines
 from curation.core.problems import MetaValue, Problem
@@ -30,6 +39,13 @@ from curation.core.tomlio import parse_toml, toml_text
 from curation.core.version import __version__
 
 __all__ = [
+    "FileHash",
+    "Manifest",
+    "ParquetFiles",
+    "PluginRecord",
+    "SplitRecord",
+    "make_manifest",
+    "parquet_writer",
     "clean_text",
     "is_text",
     "check_output_folder",

@@ -2,7 +2,6 @@
 
 from curation.dataset.build import BuildResult, build
 from curation.dataset.diff import diff_versions
-from curation.dataset.manifest import Manifest
 from curation.dataset.recipe import TIERS, Recipe, load_recipe
 from curation.dataset.verify import verify_file
 
@@ -11,7 +10,6 @@ __all__ = [
     "BuildResult",
     "diff_versions",
     "load_recipe",
-    "Manifest",
     "Recipe",
     "TIERS",
     "verify_file",

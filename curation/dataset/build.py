@@ -16,9 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from constraints import ConstraintArgError, Registry, default_registry
-from curation.core import InputError, Problem, Progress, dumps_line, no_progress, render_prompt, write_atomic
+from curation.core import (
+    InputError,
+    Manifest,
+    Problem,
+    Progress,
+    SplitRecord,
+    dumps_line,
+    make_manifest,
+    no_progress,
+    render_prompt,
+    write_atomic,
+)
 from curation.dataset.compose import CompositionError, compose
-from curation.dataset.manifest import Manifest, SplitRecord, make_manifest
 from curation.dataset.recipe import TIERS, Recipe, SplitSpec, draw_scope
 from curation.dataset.sampling import derive_seed, dup_key, eligible, stratified_sample
 from curation.raw import find_near_duplicates
@@ -169,6 +179,37 @@ def parquet_bytes(rows: Sequence[dict[str, Any]]) -> bytes:
     return hub_parquet_bytes(rows)
 
 
+def split_names(recipe: Recipe) -> list[str]:
+    """The split files a build of ``recipe`` writes (``<split>_<tier>``), in build order."""
+    return [f"{split.name}_{TIERS[tier]}" for split in recipe.splits for tier in split.quota]
+
+
+def stale_files(out: Path, recipe: Recipe) -> list[Path]:
+    """Split files in ``out`` that a build of ``recipe`` would not write, but that the
+    folder's manifest lists (an earlier build of the version, with other splits): removed
+    once the new build is written.  A ``.jsonl`` or ``.parquet`` file that neither the
+    build nor the old manifest names is someone else's: refused before any work."""
+    if not out.is_dir():
+        return []
+    new = {f"{n}{ext}" for n in split_names(recipe) for ext in (".jsonl", ".parquet")}
+    old: set[str] = set()
+    if (out / "manifest.json").is_file():
+        old = set(Manifest.read(out / "manifest.json").all_files())
+    stale = []
+    for path in sorted(out.iterdir()):
+        if path.suffix not in (".jsonl", ".parquet") or path.name in new:
+            continue
+        if path.name not in old or not path.is_file():
+            raise InputError(
+                path,
+                None,
+                f"is not a split file of this build of {recipe.version} and no manifest.json in "
+                f"{out} lists it; move it away or build into another --out",
+            )
+        stale.append(path)
+    return stale
+
+
 def build(
     recipe: Recipe,
     out: Path,
@@ -178,6 +219,7 @@ def build(
     progress: Progress = no_progress,
     parquet: bool = True,
 ) -> BuildResult:
+    stale = stale_files(out, recipe)  # refuses a folder holding someone else's files
     total = sum(sum(s.quota.values()) for s in recipe.splits)
     done = 0
 
@@ -197,4 +239,6 @@ def build(
     for name, data in files.items():
         write_atomic(out / name, data)
     manifest.write(out / "manifest.json")
+    for path in stale:  # an earlier build's splits that this version no longer has
+        path.unlink(missing_ok=True)
     return BuildResult(out, manifest, splits)

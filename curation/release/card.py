@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from constraints import Context, Family
+from curation.core import Manifest, schema_lines
 from curation.core import markdown_table as md_table
-from curation.core import schema_lines
-from curation.dataset import TIERS, Manifest, Recipe
+from curation.dataset import TIERS, Recipe
 from curation.raw import SourceSpec
 
 HUB_URL = "https://huggingface.co"

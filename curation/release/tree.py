@@ -20,6 +20,7 @@ from typing import Any
 from curation.core import (
     InputError,
     JsonRecord,
+    Manifest,
     Note,
     Progress,
     hub_parquet_bytes,
@@ -30,7 +31,6 @@ from curation.core import (
     typed,
     write_atomic,
 )
-from curation.dataset import Manifest
 from curation.raw import RawPaths
 from curation.release.card import ALL_CONFIG, DATA_FILE, CardInputs, Changelog, ConfigInfo, render_card
 

@@ -8,9 +8,9 @@ import json
 import pytest
 
 from constraints import default_registry
+from curation.core import FileHash, Manifest, ParquetFiles, SplitRecord
 from curation.core.errors import InputError
 from curation.core.parquet import decode_record, hub_parquet_bytes, read_split_rows
-from curation.dataset.manifest import FileHash, Manifest, ParquetFiles, SplitRecord
 from curation.dataset.recipe import load_recipe
 from curation.raw.sources import load_registry
 from curation.release.card import (

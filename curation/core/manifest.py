@@ -3,6 +3,11 @@
 JSONL files are byte-identical on any machine; parquet bytes also depend on the writer's
 version, so they are listed apart with the writer that made them, and two manifests are
 compared on their parquet hashes only when the writers are the same.
+
+Families that come from plugins are recorded with the package that provided them
+(``plugins``: distribution, version, entry point, family ids), so a reader of the
+manifest or the card knows what to install; a version of shipped families only has no
+``plugins`` key at all.
 """
 
 from __future__ import annotations
@@ -12,7 +17,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from curation.core import JsonRecord, __version__, sha256_bytes, typed
+from curation.core.hashing import sha256_bytes
+from curation.core.records import JsonRecord, typed
+from curation.core.version import __version__
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,34 @@ class ParquetFiles:
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> ParquetFiles:
         return cls(typed(doc["writer"], str, "parquet.writer"), _file_hashes(doc["files"]))
+
+
+@dataclass(frozen=True)
+class PluginRecord:
+    """A plugin whose families a version uses: the installed distribution that provided them."""
+
+    distribution: str  # e.g. "mathif-demo-plugin"
+    version: str  # the distribution's version
+    entry_point: str  # the name in the ``mathif.constraints`` group
+    families: tuple[str, ...]  # the family ids of this plugin that the version's items use
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "distribution": self.distribution,
+            "version": self.version,
+            "entry_point": self.entry_point,
+            "families": list(self.families),
+        }
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> PluginRecord:
+        families = typed(doc["families"], list, "plugins.families")
+        return cls(
+            distribution=typed(doc["distribution"], str, "plugins.distribution"),
+            version=typed(doc["version"], str, "plugins.version"),
+            entry_point=typed(doc["entry_point"], str, "plugins.entry_point"),
+            families=tuple(typed(f, str, "plugins.families") for f in families),
+        )
 
 
 @dataclass(frozen=True)
@@ -93,9 +128,10 @@ class Manifest(JsonRecord):
     files: dict[str, FileHash]  # the JSONL files, by name
     parquet: ParquetFiles | None
     splits: dict[str, SplitRecord]
+    plugins: tuple[PluginRecord, ...] = ()  # plugin families used; empty: shipped families only
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "version": self.version,
             "recipe_sha256": self.recipe_sha256,
             "raw_lock_sha256": self.raw_lock_sha256,
@@ -105,6 +141,9 @@ class Manifest(JsonRecord):
             "parquet": self.parquet.to_dict() if self.parquet else None,
             "splits": {n: s.to_dict() for n, s in self.splits.items()},
         }
+        if self.plugins:
+            out["plugins"] = [p.to_dict() for p in self.plugins]
+        return out
 
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> Manifest:
@@ -121,7 +160,16 @@ class Manifest(JsonRecord):
                 typed(n, str, "split name"): SplitRecord.from_dict(typed(s, dict, f"splits.{n}"))
                 for n, s in typed(doc["splits"], dict, "splits").items()
             },
+            plugins=tuple(
+                PluginRecord.from_dict(typed(p, dict, "plugins"))
+                for p in typed(doc.get("plugins", []), list, "plugins")
+            ),
         )
+
+    @property
+    def split_files(self) -> tuple[str, ...]:
+        """The version's JSONL split files (``<split>.jsonl``), in the manifest's order."""
+        return tuple(self.files)
 
     def differences(self, other: Manifest) -> list[str]:
         """Top-level keys whose values differ; the parquet block counts only with the same writer."""
@@ -155,6 +203,7 @@ def make_manifest(
     lock_sha256: str,
     splits: Mapping[str, SplitRecord],
     files: Mapping[str, bytes],
+    plugins: Sequence[PluginRecord] = (),
 ) -> Manifest:
     """The manifest of a build whose files (by name: ``<split>.jsonl``, ``<split>.parquet``)
     hold ``splits``."""
@@ -176,4 +225,5 @@ def make_manifest(
         files=hashes(".jsonl"),
         parquet=ParquetFiles(parquet_writer(), parquet) if parquet else None,
         splits=dict(splits),
+        plugins=tuple(plugins),
     )
