@@ -47,9 +47,9 @@ lint: setup
 raw: setup
 	$(BIN)/mathif raw pull $(if $(MIRROR),--mirror $(MIRROR))
 
-# The main job: build the default dataset version into build/<version>/.
+# The main job: build the default dataset version into build/<version>/ (whatever MATHIF_HOME says).
 dataset: raw
-	$(BIN)/mathif build $(RECIPE)
+	$(BIN)/mathif build $(RECIPE) --out $(BUILT)
 	$(BIN)/mathif verify $(BUILT)
 
 verify-reference: setup

@@ -12,8 +12,9 @@ release (cycling through them).  Then, in one run:
 * baseline         -- a naive loop that re-parses the item's JSON line and re-validates
                       its constraint arguments for every response, then scores like (a);
 * (b) + correctness -- ``score_item(..., with_correctness=True)`` (math-verify grading);
-* run_score        -- one full ``run_score`` over the corpus written to JSONL files
-                      (reading, aligning, scoring with correctness, writing), in a child
+* run_score        -- one full ``mathif score`` (``score_generations``) over the corpus written
+                      to JSONL files (reading, aligning, scoring with correctness, writing the
+                      items, the per-sample log, the summary, report and plots), in a child
                       process so its peak RSS is its own.
 
 Peak memory: tracemalloc peak over a subset of the corpus for each library phase
@@ -279,7 +280,7 @@ def naive_baseline(lines: dict[int, str]) -> Callable[[Sequence[tuple[Item, str]
 def child_run_score(data: str, gens: str, out: str) -> None:
     """Hidden entry point: time one run_score, print a JSON line with time and RSS."""
     from curation.core.jsonio import read_jsonl
-    from curation.scoring.run import run_score
+    from curation.evaluation import score_generations
     from curation.scoring.score import outputs_of
 
     # warm-up on the first 10 responses, as for the in-process phases (ANTLR builds its
@@ -290,13 +291,13 @@ def child_run_score(data: str, gens: str, out: str) -> None:
     rss0 = rss_mib()
     reset_peak_rss()
     t0 = time.perf_counter()
-    summary = run_score(Path(data), Path(gens), Path(out))
+    summary = score_generations(Path(data), Path(gens), Path(out))
     seconds = time.perf_counter() - t0
     info = {
         "seconds": seconds,
         "rss_start_mib": rss0,
         "rss_peak_mib": peak_rss_mib(),
-        "hacc": summary.scores.overall.hacc,
+        "hacc": summary.hacc,
     }
     print(json.dumps(info))
 

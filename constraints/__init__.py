@@ -20,7 +20,17 @@ from .base import (
     Param,
     UnknownConstraintError,
 )
-from .registry import Registry, default_registry, families, get
+from .registry import (
+    BrokenPlugin,
+    PluginOrigin,
+    Registry,
+    UnknownFamilyError,
+    broken_plugins,
+    default_registry,
+    families,
+    get,
+    plugin_origin,
+)
 
 
 def make_instance(
@@ -34,15 +44,20 @@ def make_instance(
 __all__ = [
     "CATEGORIES",
     "RELATIONS",
+    "BrokenPlugin",
     "ConstraintArgError",
     "Context",
     "Family",
     "Instance",
     "Param",
+    "PluginOrigin",
     "Registry",
     "UnknownConstraintError",
+    "UnknownFamilyError",
+    "broken_plugins",
     "default_registry",
     "families",
     "get",
     "make_instance",
+    "plugin_origin",
 ]

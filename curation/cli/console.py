@@ -98,10 +98,19 @@ def progress_bar(label: str, eta: bool = False) -> Iterator[ProgressFn]:
     columns = [TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
     if eta:
         columns.append(TimeRemainingColumn())
-    with Progress(*columns, console=err_console, transient=True) as bar:
-        task = bar.add_task(label, total=None)
+    bar = Progress(*columns, console=err_console, transient=True)
+    task = bar.add_task(label, total=None)
+    started = False
 
-        def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+    def advance(done: int, total: int) -> None:
+        nonlocal started
+        if not started:  # shown from the first step: an error before it prints no empty bar line
+            bar.start()
+            started = True
+        bar.update(task, completed=done, total=total)
 
+    try:
         yield advance
+    finally:
+        if started:
+            bar.stop()

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from curation.cli.console import console, user_errors
+from curation.cli.console import console, note, user_errors
 from curation.core import InputError, json_text
 
 app = typer.Typer(
@@ -30,7 +30,10 @@ def list_cmd(
     from constraints import default_registry
     from constraints.catalog import summary
 
-    rows = [summary(f) for f in default_registry()]
+    registry = default_registry()
+    for broken in registry.broken:  # one line each on stderr; the working families are listed
+        note(f"warning: {broken}; its families are not listed")
+    rows = [summary(f) for f in registry]
     if as_json:
         typer.echo(json_text([r.to_json() for r in rows]), nl=False)
         return
@@ -53,13 +56,18 @@ def show_cmd(
     """One family: what it checks, its source, arguments, conflicts, examples."""
     from constraints import UnknownConstraintError, default_registry
     from constraints.catalog import details
+    from constraints.registry import broken_hint
 
     registry = default_registry()
     try:
         family = registry.get(family_id)
     except UnknownConstraintError:
+        hint = broken_hint(registry.broken)
         raise InputError(
-            None, None, f"unknown constraint id {family_id!r} (see `mathif constraints list`)"
+            None,
+            None,
+            f"unknown constraint id {family_id!r} (see `mathif constraints list`)"
+            + (f" ({hint})" if hint else ""),
         ) from None
     d = details(family, registry)
     if as_json:

@@ -14,16 +14,27 @@ from curation.core import check_output_folder, json_text, write_json
 
 
 def build_cmd(
-    recipe: Annotated[Path, typer.Argument(help="A recipe, e.g. release/v1.0.0/recipe.toml.")],
+    recipe: Annotated[
+        Path,
+        typer.Argument(
+            help="A recipe file (e.g. release/v1.0.0/recipe.toml), or a version (v1.0.0 or 1.0.0) "
+            "for the shipped release/vX.Y.Z/recipe.toml; an existing file of that name wins."
+        ),
+    ],
     out: Annotated[
-        Path | None, typer.Option("--out", help="Output folder (default: build/<version>/).")
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Output folder (default: build/<version>/ under MATHIF_HOME, which in a source "
+            "checkout is the checkout root).",
+        ),
     ] = None,
     record: Annotated[
         bool,
         typer.Option(
             "--record",
             help="Also write the manifest next to the recipe (release/<version>/manifest.json), "
-            "the committed record of this version.",
+            "the committed record of this version (refused for the installed package's recipes).",
         ),
     ] = False,
     parquet: Annotated[
@@ -37,11 +48,21 @@ def build_cmd(
     item satisfiable with a joint witness, and writes one JSONL (and parquet) file
     per split and tier plus manifest.json.  Same recipe + same raw lock = same bytes.
     """
+    from curation.core import InputError, home_dir, is_package_data, resolve_recipe
     from curation.dataset import build, load_recipe
     from curation.raw import load_problems, lock_sha256, source_labels
 
+    recipe = resolve_recipe(recipe)
     rec = load_recipe(recipe)
-    target = out or Path("build") / rec.version
+    target = out or home_dir() / "build" / rec.version
+    dest = recipe.parent / "manifest.json"
+    if record and is_package_data(dest):  # before the build, not after it
+        raise InputError(
+            dest,
+            None,
+            "is read-only data of the installed package; --record writes a release folder of a "
+            "source checkout (or build a copy of the recipe)",
+        )
     check_output_folder(target)  # before the build, not after it
     problems = load_problems(rec.sources, asked_by=rec.path)
     with progress_bar(f"building {rec.version}") as progress:
@@ -57,13 +78,20 @@ def build_cmd(
     console.print(table)
     console.print(f"{m.items} items, every one proven satisfiable; manifest {target / 'manifest.json'}")
     if record:
-        dest = Path(recipe).parent / "manifest.json"
         m.write(dest)
         console.print(f"recorded {dest}")
 
 
 def verify_cmd(
-    files: Annotated[list[Path], typer.Argument(help="Dataset JSONL files (ours or MathIF's format).")],
+    datasets: Annotated[
+        list[str],
+        typer.Argument(
+            help="Datasets in any form: a build folder (its manifest's splits and plugins), a "
+            "published tree or Hub snapshot, a Hub dataset ORG/NAME@REVISION, MathIF's folder, "
+            "one JSONL or parquet file (ours or MathIF's format).",
+            show_default=False,
+        ),
+    ],
     report: Annotated[
         Path | None, typer.Option("--report", help="Write a JSON list, one object per item.")
     ] = None,
@@ -72,36 +100,45 @@ def verify_cmd(
 
     Schema, constraint ids and arguments, descriptions, conflicts, satisfiability
     (a joint witness or a proof of impossibility) and gradable gold answers, for
-    the tool's files and MathIF's.  Exit code 1 if any item fails.
+    the tool's files and MathIF's.  Each item gets one status, the first that
+    applies of: schema_error, unknown_family, unsatisfiable (proven impossible),
+    unproven (no witness, no proof), not_gradable; otherwise ok.  Exit code 1 if
+    any item is not ok.
     """
-    from curation.core import dataset_files
-    from curation.dataset import verify_file
+    from curation.cli.console import printable
+    from curation.core import open_dataset
+    from curation.dataset import STATUS_LABELS, STATUSES, verify_dataset
 
-    paths = [p for f in files for p in dataset_files(f)]
-    verdicts = [v for p in paths for v in verify_file(p)]
+    opened = [open_dataset(d) for d in datasets]  # every one readable before any is checked
+    verdicts = [v for d in opened for v in verify_dataset(d)]
     failing = [v for v in verdicts if not v.ok]
-    unsat = [v for v in verdicts if not v.satisfiable]
-    ungradable = [v for v in verdicts if v.gradable is False]
     table = Table(title="mathif verify")
-    for col in ("file", "items", "ok", "failing", "unsatisfiable", "gold not gradable"):
-        table.add_column(col, justify="left" if col == "file" else "right")
+    table.add_column("file", justify="left")
+    table.add_column("items", justify="right")
+    headers = {
+        "schema_error": "schema",
+        "unknown_family": "unknown",
+        "unsatisfiable": "unsat",
+        "not_gradable": "ungradable",
+    }
+    for status in STATUSES:  # the counts of each status
+        table.add_column(headers.get(status, status), justify="right")
     per_file = Counter(v.file for v in verdicts)
     for f in per_file:
-        vs = [v for v in verdicts if v.file == f]
-        table.add_row(
-            f,
-            str(len(vs)),
-            str(sum(v.ok for v in vs)),
-            str(sum(not v.ok for v in vs)),
-            str(sum(not v.satisfiable for v in vs)),
-            str(sum(v.gradable is False for v in vs)),
-        )
+        counts = Counter(v.status for v in verdicts if v.file == f)
+        table.add_row(f, str(per_file[f]), *(str(counts[s]) for s in STATUSES))
     console.print(table)
     for v in failing:
-        console.print(f"{v.file}:{v.line} ({v.id}): " + "; ".join(v.problems), markup=False, highlight=False)
+        console.print(
+            printable(f"{v.file}:{v.line} ({v.id}): {v.status}: " + "; ".join(v.problems)),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    totals = Counter(v.status for v in verdicts)
+    shown = [f"{totals['ok']} ok"] + [f"{totals[s]} {STATUS_LABELS[s]}" for s in STATUSES[1:] if totals[s]]
     console.print(
-        f"{len(verdicts)} items: {len(verdicts) - len(failing)} ok, {len(failing)} failing, "
-        f"{len(unsat)} unsatisfiable, {len(ungradable)} with a gold answer that is not machine-gradable"
+        f"{len(verdicts)} items: " + ", ".join(shown), markup=False, highlight=False, soft_wrap=True
     )
     if report:
         write_json(report, [v.to_report() for v in verdicts], indent=1)
@@ -110,11 +147,18 @@ def verify_cmd(
 
 
 def diff_cmd(
-    old: Annotated[Path, typer.Argument(help="Folder of the older built version.")],
-    new: Annotated[Path, typer.Argument(help="Folder of the newer built version.")],
+    old: Annotated[
+        str,
+        typer.Argument(
+            help="The older version, in any form: a build folder, a published tree, a Hub "
+            "dataset ORG/NAME@REVISION, MathIF's folder or one file.",
+            show_default=False,
+        ),
+    ],
+    new: Annotated[str, typer.Argument(help="The newer version, in any form.", show_default=False)],
     as_json: Annotated[bool, typer.Option("--json", help="Print the full diff as JSON.")] = False,
 ) -> None:
-    """Items added, removed and changed between two built versions."""
+    """Items added, removed and changed between two versions (matched by split and problem)."""
     from curation.dataset import diff_versions
 
     d = diff_versions(old, new)

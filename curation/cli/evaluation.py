@@ -18,9 +18,12 @@ _SAMPLING = "Sampling (MathIF's defaults)"
 
 def eval_cmd(
     dataset: Annotated[
-        Path | None,
+        str | None,
         typer.Argument(
-            help="A built version folder, one split file, or MathIF's published files (a folder or a file)."
+            help="The items, in any form: a build folder, a published tree or Hub snapshot, a Hub "
+            "dataset ORG/NAME@REVISION (cached; HF_ENDPOINT honoured), one JSONL or parquet split "
+            "file, or MathIF's files.",
+            show_default=False,
         ),
     ] = None,
     model: Annotated[

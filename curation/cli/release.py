@@ -13,15 +13,37 @@ from curation.cli.console import console, err_console, note, progress_bar, user_
 from curation.core import json_text
 
 if TYPE_CHECKING:
-    from curation.release import ReleaseTree
+    from curation.release import ReleasePaths, ReleaseTree
 
 app = typer.Typer(
     help="Publish built versions to the Hugging Face Hub (one commit and one tag per version) "
     "and list the local releases.",
     no_args_is_help=True,
 )
-ReleaseRoot = Annotated[Path, typer.Option("--release-root", help="Folder of the release/vX.Y.Z/ folders.")]
-BuildRoot = Annotated[Path, typer.Option("--build-root", help="Folder of the built versions (X.Y.Z/).")]
+ReleaseRoot = Annotated[
+    Path | None,
+    typer.Option(
+        "--release-root",
+        help="Folder of the release/vX.Y.Z/ folders (default: the shipped release/, the checkout's "
+        "or the installed package's).",
+    ),
+]
+BuildRoot = Annotated[
+    Path | None,
+    typer.Option(
+        "--build-root",
+        help="Folder of the built versions (X.Y.Z/) (default: build/ under MATHIF_HOME, in a "
+        "checkout its root).",
+    ),
+]
+
+
+def _paths(release_root: Path | None, build_root: Path | None) -> ReleasePaths:
+    """The roots given, the defaults of :class:`curation.release.ReleasePaths` for the others."""
+    from curation.release import ReleasePaths
+
+    default = ReleasePaths()
+    return ReleasePaths(release_root or default.release_root, build_root or default.build_root)
 
 
 def _print_tree(tree: ReleaseTree) -> None:
@@ -53,8 +75,8 @@ def publish_cmd(
     endpoint: Annotated[
         str | None, typer.Option("--endpoint", help="Hub endpoint (default: HF_ENDPOINT or the Hub).")
     ] = None,
-    release_root: ReleaseRoot = Path("release"),
-    build_root: BuildRoot = Path("build"),
+    release_root: ReleaseRoot = None,
+    build_root: BuildRoot = None,
 ) -> None:
     """Publish a version to the Hub: one atomic commit, then the tag vX.Y.Z.
 
@@ -69,7 +91,6 @@ def publish_cmd(
     """
     from curation.release import (
         Hub,
-        ReleasePaths,
         VersionRef,
         check_destination,
         check_repo_id,
@@ -84,7 +105,7 @@ def publish_cmd(
 
     ref = VersionRef.parse(version)
     check_repo_id(repo)
-    paths = ReleasePaths(release_root, build_root)
+    paths = _paths(release_root, build_root)
     require_release(ref, paths)
     if dry_run is not None:
         check_destination(dry_run)  # before the build, not after it
@@ -131,13 +152,14 @@ def _quiet_hub_logs() -> None:
 @user_errors
 def list_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
-    release_root: ReleaseRoot = Path("release"),
-    build_root: BuildRoot = Path("build"),
+    release_root: ReleaseRoot = None,
+    build_root: BuildRoot = None,
 ) -> None:
     """Local versions: recipe, manifest, items, whether built, and where each was published."""
-    from curation.release import ReleasePaths, release_status
+    from curation.release import release_status
 
-    rows = release_status(ReleasePaths(release_root, build_root))
+    paths = _paths(release_root, build_root)
+    rows = release_status(paths)
     if as_json:
         out = [
             {
@@ -156,7 +178,7 @@ def list_cmd(
         return
     from curation.release import default_endpoint
 
-    table = Table(title=f"mathif releases in {release_root}")
+    table = Table(title=f"mathif releases in {paths.release_root}")
     for col in ("version", "recipe/manifest", "items", "built", "published to", "tag", "commit"):
         folds = col in ("published to", "recipe/manifest")  # the other columns stay whole
         table.add_column(
@@ -180,7 +202,7 @@ def list_cmd(
         )
     console.print(table)
     if not rows:
-        console.print(f"no release folders (vX.Y.Z) in {release_root}", highlight=False)
+        console.print(f"no release folders (vX.Y.Z) in {paths.release_root}", highlight=False)
     for r in rows:
         for problem in r.problems:
             err_console.print(f"warning: {problem}", markup=False, highlight=False, soft_wrap=True)

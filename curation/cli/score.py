@@ -56,17 +56,33 @@ def print_summary(
     console.print(ctable)
 
 
+DATA_HELP = (
+    "The items, in any form: a build folder, a published tree or Hub snapshot, a Hub dataset "
+    "ORG/NAME@REVISION, one JSONL or parquet split file, or MathIF's files."
+)
+
+
 def score_cmd(
-    data: Annotated[Path, typer.Option("--data", help="Items: MathIF's JSONL format or the tool's own.")],
+    data: Annotated[str, typer.Option("--data", help=DATA_HELP, show_default=False)],
     generations: Annotated[
         Path,
         typer.Option(
             "--generations",
-            help="JSONL aligned line by line with --data; each line has 'output' "
-            "(a string or a list of samples) or 'response'.",
+            help="JSONL: each line keyed by the item key of mathif eval ({'key': 'gsm8k_single.jsonl:3', "
+            "'output': ...}, optional 'run', 'sample', 'finish_reason', 'completion_tokens'), or, for a "
+            "dataset of one file, aligned line by line with it; 'output' (or 'response') is a string "
+            "or a list of samples.",
+            show_default=False,
         ),
     ],
-    out: Annotated[Path, typer.Option("--out", help="Folder for items.jsonl and summary.json.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Folder for items.jsonl, samples.jsonl, summary.json, report.md and plots/.",
+            show_default=False,
+        ),
+    ],
     think_mode: Annotated[
         str,
         typer.Option(
@@ -87,20 +103,52 @@ def score_cmd(
     correctness: Annotated[
         bool, typer.Option("--correctness/--no-correctness", help="Grade answers with math-verify.")
     ] = True,
+    trace_scope: Annotated[
+        str,
+        typer.Option(
+            "--trace-scope",
+            help="Also check the constraints on the reasoning trace: 'reasoning', or 'both' "
+            "(answer and reasoning); 'answer' checks each constraint where its item says.",
+        ),
+    ] = "answer",
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model", help="The model's name for the report (default: the generations file's name)."
+        ),
+    ] = "",
 ) -> None:
-    """Score generations: hard accuracy, soft accuracy and answer correctness.
+    """Score generations made elsewhere: hard accuracy, soft accuracy and answer correctness.
 
     Hard accuracy: all constraints met; soft accuracy: share of constraints met;
-    correctness: the answer graded with math-verify against the gold answer.
+    correctness: the answer graded with math-verify against the gold answer.  OUT
+    gets what mathif eval writes: items.jsonl, samples.jsonl (one line per sample:
+    response, answer, extracted answer, gold, verdicts), summary.json, report.md, plots/.
     """
-    from curation.scoring import THINK_MODES, run_score
+    from curation.evaluation import TRACE_SCOPES, score_generations
+    from curation.scoring import THINK_MODES
 
     if think_mode not in THINK_MODES:
         raise InputError(
             None, None, f"--think-mode must be one of {', '.join(THINK_MODES)}, got {think_mode!r}"
         )
+    if trace_scope not in TRACE_SCOPES:
+        raise InputError(
+            None, None, f"--trace-scope must be one of {', '.join(TRACE_SCOPES)}, got {trace_scope!r}"
+        )
     with progress_bar("scoring") as progress:
-        summary = run_score(data, generations, out, think_mode, fix_quirks, correctness, progress=progress)
-    b = summary.scores
-    print_summary(f"mathif score: {data}", b.overall, b.by_source, b.by_num_constraints, b.by_constraint)
-    console.print(f"wrote {out / 'items.jsonl'} and {out / 'summary.json'}")
+        summary = score_generations(
+            data, generations, out, think_mode, fix_quirks, correctness, trace_scope, model, progress
+        )
+    s = summary
+    print_summary(
+        f"mathif score: {s.run.dataset}", s.overall, s.by_source, s.by_num_constraints, s.by_constraint
+    )
+    if s.correctness_without_constraints is not None:
+        console.print(f"correctness without constraints: {100 * s.correctness_without_constraints:.2f} %")
+    console.print(
+        f"wrote {out / 'summary.json'}, {out / 'items.jsonl'}, {out / 'samples.jsonl'}, "
+        f"{out / 'report.md'} and {out / 'plots'}/",
+        markup=False,
+        highlight=False,
+    )

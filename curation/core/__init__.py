@@ -1,7 +1,16 @@
-"""Records, errors, hashing, JSON/JSONL/parquet I/O, prompts and progress callbacks: what every stage shares. Imports nothing of curation."""
+"""Records, errors, hashing, JSON/JSONL/parquet I/O, prompts, progress callbacks and where the shipped data and the home (MATHIF_HOME) are: what every stage shares. Imports nothing of curation."""
 
 from curation.core.errors import InputError, ServiceFailure
 from curation.core.hashing import sha256_bytes, sha256_file, sha256_int, sha256_text
+from curation.core.home import (
+    HOME_ENV,
+    Shipped,
+    home_dir,
+    is_package_data,
+    resolve_recipe,
+    shipped,
+    version_tag,
+)
 from curation.core.items import Item, dataset_files, item_from_dict, read_items
 from curation.core.jsonio import (
     JsonlLine,
@@ -33,12 +42,25 @@ from curation.core.parquet import decode_record, hub_parquet_bytes, read_split_r
 from curation.core.problems import MetaValue, Problem
 from curation.core.progress import Note, Progress, no_note, no_progress
 from curation.core.prompts import DEFAULT_TEMPLATE, render_prompt
+from curation.core.reader import FORMS as DATASET_FORMS
+from curation.core.reader import Dataset, DatasetFile, open_dataset
 from curation.core.records import JsonRecord, dicts_of, records_of, typed
 from curation.core.secrets import forget_secrets, redact, register_secret
 from curation.core.tomlio import parse_toml, toml_text
 from curation.core.version import __version__
 
 __all__ = [
+    "HOME_ENV",
+    "Shipped",
+    "home_dir",
+    "is_package_data",
+    "resolve_recipe",
+    "shipped",
+    "version_tag",
+    "DATASET_FORMS",
+    "Dataset",
+    "DatasetFile",
+    "open_dataset",
     "FileHash",
     "Manifest",
     "ParquetFiles",

@@ -6,15 +6,20 @@ argument structs differ per split), so they cannot be read together as the
 ``all`` config.  The published files are written from the built JSONL rows with
 one schema for every config:
 
-- the item's fields keep their names, order and types, except
+- the item's fields keep their names, order and types, except that
+- ``split`` is published as ``subset`` (:data:`PUBLISHED_NAMES`), so that it
+  does not clash with the Hub's own split (``test``) in a viewer or a
+  ``datasets`` column (the built JSONL files keep ``split``; a file written
+  before the rename, with a ``split`` column, still decodes);
 - ``constraint_args`` is a list of JSON texts, one per constraint (``"null"``
-  for a family without arguments), and
+  for a family without arguments);
 - ``metadata`` is one JSON text (an object; ``{}`` for a source without any);
-- ``constraint_scope`` (answer / reasoning / both per constraint) is null for
-  items without one (versions built without scopes).
+- ``constraint_scope`` (answer / reasoning / both per constraint) is the last
+  column, null for items without one (versions built without scopes).
 
-:func:`decode_record` turns a published row back into the JSONL item exactly.
-The bytes depend only on the rows and the pyarrow version.
+:func:`decode_record` turns a published row back into the JSONL item exactly
+(names, values and the JSONL field order).  The bytes depend only on the rows
+and the pyarrow version.
 """
 
 from __future__ import annotations
@@ -47,6 +52,15 @@ FIELDS: dict[str, str] = {
 JSON_FIELDS = ("constraint_args", "metadata")
 # fields only some items have: a null where an item has none (decoded back to absent)
 OPTIONAL_FIELDS: dict[str, str] = {"constraint_scope": "str_list"}
+# built field -> published column, where the two differ
+PUBLISHED_NAMES: dict[str, str] = {"split": "subset"}
+# where an optional field sits in a built row: right after this field
+_OPTIONAL_AFTER: dict[str, str] = {"constraint_scope": "constraint_args"}
+
+
+def column(field: str) -> str:
+    """The published column of a built field."""
+    return PUBLISHED_NAMES.get(field, field)
 
 
 def hub_schema():
@@ -59,8 +73,8 @@ def hub_schema():
         "args_list": pa.list_(pa.string()),
         "object": pa.string(),
     }
-    fields = [pa.field(name, kinds[kind], nullable=False) for name, kind in FIELDS.items()]
-    fields += [pa.field(name, kinds[kind], nullable=True) for name, kind in OPTIONAL_FIELDS.items()]
+    fields = [pa.field(column(name), kinds[kind], nullable=False) for name, kind in FIELDS.items()]
+    fields += [pa.field(column(name), kinds[kind], nullable=True) for name, kind in OPTIONAL_FIELDS.items()]
     return pa.schema(fields)
 
 
@@ -109,20 +123,25 @@ def _json(value: Any) -> str:
 
 
 def hub_record(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A built row as a published row (see the module docstring)."""
-    out = {name: row[name] for name in FIELDS}
+    """A built row as a published row (see the module docstring), keyed by published column."""
+    out = {column(name): row[name] for name in FIELDS}
     out["constraint_args"] = [_json(a) for a in row["constraint_args"]]
     out["metadata"] = _json(row["metadata"])
-    out |= {name: row.get(name) for name in OPTIONAL_FIELDS}
+    out |= {column(name): row.get(name) for name in OPTIONAL_FIELDS}
     return out
 
 
 def decode_record(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A published row back as the built JSONL item."""
-    out = {name: record[name] for name in FIELDS}
+    """A published row back as the built JSONL item: built field names, JSON decoded, an
+    optional field present only where the row has it, in the built rows' field order."""
+    out: dict[str, Any] = {}
+    for name in FIELDS:
+        out[name] = record[column(name)] if column(name) in record else record[name]
+        for optional, after in _OPTIONAL_AFTER.items():
+            if after == name and record.get(column(optional)) is not None:
+                out[optional] = record[column(optional)]
     out["constraint_args"] = [json.loads(a) for a in record["constraint_args"]]
     out["metadata"] = json.loads(record["metadata"])
-    out |= {name: record[name] for name in OPTIONAL_FIELDS if record.get(name) is not None}
     return out
 
 
@@ -145,6 +164,6 @@ def schema_lines() -> Sequence[tuple[str, str]]:
         "args_list": "list of strings (JSON text per constraint)",
         "object": "string (JSON object)",
     }
-    return [(name, shown[kind]) for name, kind in FIELDS.items()] + [
-        (name, shown[kind] + ", or null") for name, kind in OPTIONAL_FIELDS.items()
+    return [(column(name), shown[kind]) for name, kind in FIELDS.items()] + [
+        (column(name), shown[kind] + ", or null") for name, kind in OPTIONAL_FIELDS.items()
     ]

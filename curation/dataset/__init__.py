@@ -3,7 +3,15 @@
 from curation.dataset.build import BuildResult, build
 from curation.dataset.diff import diff_versions
 from curation.dataset.recipe import TIERS, Recipe, load_recipe
-from curation.dataset.verify import verify_file
+from curation.dataset.verify import (
+    STATUS_LABELS,
+    STATUSES,
+    Verdict,
+    verify_dataset,
+    verify_file,
+    verify_object,
+    verify_split,
+)
 
 __all__ = [
     "build",
@@ -12,5 +20,11 @@ __all__ = [
     "load_recipe",
     "Recipe",
     "TIERS",
+    "STATUSES",
+    "STATUS_LABELS",
+    "Verdict",
+    "verify_dataset",
     "verify_file",
+    "verify_split",
+    "verify_object",
 ]

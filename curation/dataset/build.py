@@ -19,6 +19,7 @@ from constraints import ConstraintArgError, Registry, default_registry
 from curation.core import (
     InputError,
     Manifest,
+    PluginRecord,
     Problem,
     Progress,
     SplitRecord,
@@ -210,6 +211,16 @@ def stale_files(out: Path, recipe: Recipe) -> list[Path]:
     return stale
 
 
+def plugin_records(splits: Sequence[BuiltSplit], registry: Registry) -> tuple[PluginRecord, ...]:
+    """A record per plugin whose families the built items use (those ids, sorted), by entry
+    point; empty when every family used is shipped."""
+    used = {fid for s in splits for row in s.rows for fid in row["constraint_name"]}
+    return tuple(
+        PluginRecord(p.distribution, p.version, p.entry_point, p.families)
+        for p in registry.used_plugins(used)
+    )
+
+
 def build(
     recipe: Recipe,
     out: Path,
@@ -228,14 +239,16 @@ def build(
         done += 1
         progress(done, total)
 
-    splits = build_splits(recipe, problems, source_labels, on_item=on_item)
+    registry = default_registry()
+    splits = build_splits(recipe, problems, source_labels, registry, on_item=on_item)
     files: dict[str, bytes] = {}
     for s in splits:
         files[f"{s.name}.jsonl"] = jsonl_bytes(s.rows)
         if parquet:
             files[f"{s.name}.parquet"] = parquet_bytes(s.rows)
     records = {s.name: SplitRecord.of_rows(s.rows, s.not_discriminative) for s in splits}
-    manifest = make_manifest(recipe.version, recipe.sha256, lock_sha256, records, files)
+    plugins = plugin_records(splits, registry)
+    manifest = make_manifest(recipe.version, recipe.sha256, lock_sha256, records, files, plugins=plugins)
     for name, data in files.items():
         write_atomic(out / name, data)
     manifest.write(out / "manifest.json")

@@ -1,4 +1,4 @@
-"""``mathif diff``: what changed between two built versions.
+"""``mathif diff``: what changed between two versions, each in any dataset form.
 
 Items are matched by split and problem id (MathIF-format files without a
 problem id fall back to the question text); a problem that stands in a split
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from curation.core import InputError, read_jsonl
+from curation.core import InputError, open_dataset
 
 
 @dataclass(frozen=True)
@@ -44,30 +44,31 @@ def _constraint_set(obj: dict[str, Any]) -> tuple[str, ...]:
     )
 
 
-def load_version(folder: str | Path) -> dict[tuple[str, str, int], Entry]:
-    root = Path(folder)
-    if not root.is_dir():
-        raise InputError(root, None, "not a folder of a built version")
-    files = sorted(root.glob("*.jsonl"))
-    if not files:
-        raise InputError(root, None, "holds no .jsonl split files")
+def load_version(spec: str | Path) -> dict[tuple[str, str, int], Entry]:
+    """Every item of a dataset in any form ``curation.core.open_dataset`` reads (a build
+    folder, a published tree or Hub id, MathIF's folder, one file), keyed for matching."""
     entries: dict[tuple[str, str, int], Entry] = {}
     seen: Counter[tuple[str, str]] = Counter()
-    for f in files:
-        for number, obj in read_jsonl(f):
+    for f in open_dataset(spec).files:
+        for path, line in f.lines():
+            if line.error is not None:
+                raise InputError(path, line.number, line.error)
+            obj, number = line.value, line.number
+            if not isinstance(obj, dict):
+                raise InputError(path, number, "expected a JSON object")
             key = str(obj.get("problem_id") or obj.get("question") or "")
             if not key:
-                raise InputError(f, number, "item has neither problem_id nor question")
+                raise InputError(path, number, "item has neither problem_id nor question")
             try:
                 constraints = _constraint_set(obj)
             except TypeError:
                 raise InputError(
-                    f, number, "constraint_name, constraint_args, constraint_scope must be lists"
+                    path, number, "constraint_name, constraint_args, constraint_scope must be lists"
                 ) from None
-            seen[(f.stem, key)] += 1
-            occurrence = seen[(f.stem, key)]
+            seen[(f.split, key)] += 1
+            occurrence = seen[(f.split, key)]
             entry = Entry(
-                f.stem, key, str(obj.get("id", "")), constraints, str(obj.get("answer", "")), occurrence
+                f.split, key, str(obj.get("id", "")), constraints, str(obj.get("answer", "")), occurrence
             )
             entries[(entry.split, entry.key, occurrence)] = entry
     return entries

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from constraints import Registry, default_registry
+from constraints import Registry, UnknownFamilyError, default_registry
 from constraints.base import DEFAULT_SCOPE, SCOPES
 from constraints.registry import MATHIF_IDS, SHIPPED_IDS
 from curation.core import DEFAULT_TEMPLATE, InputError, parse_toml, sha256_bytes, toml_text
@@ -161,7 +161,7 @@ class _Reader:
         out: dict[str, dict[str, Override]] = {}
         for fid, params in raw.items():
             if fid not in registry:
-                raise self.fail(f"{where}.{fid}", "unknown constraint id")
+                raise self.fail(f"{where}.{fid}", str(UnknownFamilyError(fid, registry.broken)))
             names = {p.name for p in registry.get(fid).params}
             if not isinstance(params, Mapping):
                 raise self.fail(f"{where}.{fid}", "must be a table of arguments")
@@ -216,7 +216,7 @@ def load_recipe(path: str | Path, registry: Registry | None = None) -> Recipe:
         raise r.fail("families", 'must be "mathif", "all" or a list of constraint ids')
     for fid in fams:
         if fid not in reg:
-            raise r.fail("families", f"unknown constraint id {fid!r}")
+            raise r.fail("families", str(UnknownFamilyError(fid, reg.broken)))
     template = raw.get("prompt_template", DEFAULT_TEMPLATE)
     if not isinstance(template, str) or "{question}" not in template or "{constraints}" not in template:
         raise r.fail("prompt_template", "must contain {question} and {constraints}")

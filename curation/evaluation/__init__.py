@@ -1,16 +1,22 @@
-"""`mathif eval` and `mathif compare`: configuration, the items to prompt, the resumable run folder, backends (vLLM, OpenAI-compatible), scoring a run, its summary and report. Imports core and scoring."""
+"""`mathif eval`, `mathif score` (outside generations) and `mathif compare`: configuration, the items to prompt, the resumable run folder, backends (vLLM, OpenAI-compatible), scoring a run, its summary and report. Imports core and scoring."""
 
-from curation.evaluation.config import EvalConfig, make_config
+from curation.evaluation.config import TRACE_SCOPES, EvalConfig, make_config
+from curation.evaluation.data import load_dataset
+from curation.evaluation.outside import read_generations, score_generations
 from curation.evaluation.records import RunRecord
 from curation.evaluation.run import EvalIncomplete, EvalOutcome, run_compare, run_eval
 from curation.evaluation.summary import EvalSummary
 
 __all__ = [
+    "TRACE_SCOPES",
     "EvalConfig",
     "EvalIncomplete",
     "EvalOutcome",
     "EvalSummary",
+    "load_dataset",
     "make_config",
+    "read_generations",
+    "score_generations",
     "run_compare",
     "run_eval",
     "RunRecord",

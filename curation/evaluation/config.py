@@ -69,7 +69,7 @@ NO_CHAT_OPTIONS = ChatOptions()
 
 @dataclass(frozen=True)
 class EvalConfig:
-    dataset: Path
+    dataset: str  # any form curation.core.open_dataset reads, a Hub id included
     model: str
     out: Path
     backend: str = "vllm"
@@ -90,7 +90,7 @@ class EvalConfig:
 
 # flat key -> (section, field, type); section "" is EvalConfig itself
 _KEYS: dict[str, tuple[str, str, Any]] = {
-    "dataset": ("", "dataset", Path),
+    "dataset": ("", "dataset", str),
     "model": ("", "model", str),
     "out": ("", "out", Path),
     "backend": ("", "backend", str),
@@ -164,6 +164,8 @@ def _coerce(where: Path | None, key: str, kind: Any, value: Any) -> Any:
         if not isinstance(value, (str, Path)) or not str(value):
             raise bad("a path")
         return Path(value)
+    if isinstance(value, Path):  # DATASET given as a path in code
+        value = str(value)
     if not isinstance(value, str) or not value:
         raise bad("a non-empty string")
     return value

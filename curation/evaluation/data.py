@@ -1,8 +1,10 @@
 """What ``mathif eval`` evaluates: items, their unique keys and the prompts of each run.
 
-DATASET is a built version folder (``build/<version>/``), one split file, or
-MathIF's published files.  An item is keyed by file name and line
-(``gsm8k_single.jsonl:3``) because MathIF's ids repeat.  The prompt with
+DATASET is any form :func:`curation.core.open_dataset` reads: a built version folder
+(``build/<version>/``), a published tree or Hub snapshot, a Hub id ``ORG/NAME@v1.0.0``,
+one JSONL or parquet split file, or MathIF's published files.  An item is keyed by its
+split file's name and line (``gsm8k_single.jsonl:3``; a parquet row n is line n), the
+same in every form, because MathIF's ids repeat.  The prompt with
 constraints is the row's own ``prompt`` (the tool's files) or MathIF's prompt
 (question, chain-of-thought instruction, constraint descriptions); the prompt
 without constraints is the same text with the descriptions left out.
@@ -16,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from curation.core import DEFAULT_TEMPLATE, InputError, Item, dataset_files, read_items, render_prompt
+from curation.core import DEFAULT_TEMPLATE, Dataset, InputError, Item, open_dataset, render_prompt
 
 
 @dataclass(frozen=True)
@@ -52,21 +54,20 @@ def prompts_of(item: Item) -> tuple[str, str]:
     )
 
 
-def load_dataset(path: Path, limit: int | None = None) -> list[EvalItem]:
-    """Every item of DATASET (the first ``limit`` of each file), in file and line order."""
-    files = dataset_files(path)
-    names = [f.name for f in files]
+def eval_items(dataset: Dataset, limit: int | None = None) -> list[EvalItem]:
+    """Every item of the dataset (the first ``limit`` of each split), in split and line order."""
     out: list[EvalItem] = []
-    for f in files:
-        if names.count(f.name) > 1:  # cannot happen within one folder; kept as a guard
-            raise InputError(f, None, "two dataset files share this name")
-        items = read_items(f)
-        if not items:
-            raise InputError(f, None, "holds no items")
+    for f in dataset.files:
+        items = f.items()
         for item in items[:limit] if limit else items:
             with_c, without = prompts_of(item)
             out.append(EvalItem(f"{f.name}:{item.line}", item, with_c, without))
     return out
+
+
+def load_dataset(spec: str | Path, limit: int | None = None) -> list[EvalItem]:
+    """:func:`eval_items` of the dataset ``spec`` names (any form)."""
+    return eval_items(open_dataset(spec), limit)
 
 
 def fingerprint(items: Sequence[EvalItem]) -> str:

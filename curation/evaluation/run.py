@@ -6,7 +6,7 @@ generate what is missing (resumable) -> score with ``curation.scoring`` ->
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,8 +14,11 @@ from urllib.parse import urlsplit
 
 from curation.core import (
     InputError,
+    Progress,
     ServiceFailure,
     __version__,
+    no_progress,
+    open_dataset,
     redact,
     write_atomic,
     write_json,
@@ -23,11 +26,12 @@ from curation.core import (
 )
 from curation.evaluation.backends import Backend, GenRequest, make_backend, prompt_seed
 from curation.evaluation.config import EvalConfig, Sampling, describe
-from curation.evaluation.data import EvalItem, fingerprint, load_dataset
+from curation.evaluation.data import EvalItem, eval_items, fingerprint
 from curation.evaluation.records import GenerationSettings, RunInfo, RunRecord
 from curation.evaluation.report.markdown import compare_rows, render_compare, render_report
 from curation.evaluation.report.plots import COMPARE_PLOT, write_compare_plot, write_plots
-from curation.evaluation.score import item_rows, score_eval
+from curation.evaluation.samples import SAMPLES, sample_rows
+from curation.evaluation.score import Samples, item_rows, score_eval
 from curation.evaluation.store import Generation, GenKey, RunFolder, model_fingerprint
 from curation.evaluation.summary import EvalSummary, RunDescription, summary_of
 
@@ -122,7 +126,8 @@ def run_eval(
     def say(message: str) -> None:
         note(redact(message))
 
-    items = load_dataset(config.dataset, config.limit)
+    dataset = open_dataset(config.dataset)
+    items = eval_items(dataset, config.limit)
     record = RunRecord(generation_settings(config, items), run_info(config, items))
     with RunFolder(config.out, record) as folder:
         if folder.dropped_tail:
@@ -168,7 +173,7 @@ def run_eval(
                 )
             )
         done: dict[GenKey, Generation] = dict(folder.done)
-    summary = score_and_report(config, items, done)
+    summary = score_and_report(config, items, done, dataset.describe())
     return EvalOutcome(summary, made, reused)
 
 
@@ -178,30 +183,47 @@ def _where(key: GenKey) -> str:
 
 
 def score_and_report(
-    config: EvalConfig, items: Sequence[EvalItem], done: dict[GenKey, Generation]
+    config: EvalConfig, items: Sequence[EvalItem], done: dict[GenKey, Generation], dataset: str | None = None
 ) -> EvalSummary:
-    scores = score_eval(
-        items,
-        config.runs,
-        done,
-        config.sampling.samples,
-        config.think_mode,
-        config.fix_quirks,
-        config.trace_scope,
-    )
     run = RunDescription(
         model=config.model,
         backend=config.backend,
-        dataset=str(config.dataset),
+        dataset=dataset or str(config.dataset),
         runs=list(config.runs),
         sampling=describe(config)["sampling"],
         think_mode=config.think_mode,
         fix_quirks=config.fix_quirks,
         trace_scope=config.trace_scope,
     )
+    return write_results(config.out, items, config.runs, done, config.sampling.samples, run)
+
+
+def write_results(
+    out: Path,
+    items: Sequence[EvalItem],
+    runs: Sequence[str],
+    done: Mapping[GenKey, Generation],
+    samples: Samples,
+    run: RunDescription,
+    with_correctness: bool = True,
+    progress: Progress = no_progress,
+) -> EvalSummary:
+    """Score ``done`` and write ``items.jsonl``, ``samples.jsonl``, ``summary.json``,
+    ``plots/`` and ``report.md`` into ``out`` (``mathif eval`` and ``mathif score``)."""
+    scores = score_eval(
+        items,
+        runs,
+        done,
+        samples,
+        run.think_mode,
+        run.fix_quirks,
+        run.trace_scope,
+        with_correctness,
+        progress,
+    )
     summary = summary_of(scores, run)
-    out = config.out
     write_jsonl(out / ITEMS, item_rows(scores))
+    write_jsonl(out / SAMPLES, sample_rows(scores, done, samples, run.think_mode))
     summary.write(out / SUMMARY)
     plots = write_plots(summary, out / PLOTS_DIR)
     rel = [f"{PLOTS_DIR}/{p.name}" for p in plots]

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from curation.core import Progress, no_progress
 from curation.evaluation.data import EvalItem
 from curation.evaluation.store import Generation, GenKey
 from curation.scoring import ItemScore, score_item
@@ -41,20 +42,30 @@ class EvalScores:
     length_unit: str  # "tokens" or "characters"
 
 
-def outputs_of_run(done: Mapping[GenKey, Generation], key: str, run: str, samples: int) -> list[Generation]:
-    return [done[(key, run, s)] for s in range(samples)]
+Samples = int | Mapping[tuple[str, str], int]
+"""How many samples each (item key, run) has: one number for all (``mathif eval``), or per
+key and run (``mathif score`` on outside generations, where items may differ)."""
+
+
+def outputs_of_run(
+    done: Mapping[GenKey, Generation], key: str, run: str, samples: Samples
+) -> list[Generation]:
+    n = samples if isinstance(samples, int) else samples[(key, run)]
+    return [done[(key, run, s)] for s in range(n)]
 
 
 def score_eval(
     items: Sequence[EvalItem],
     runs: Sequence[str],
     done: Mapping[GenKey, Generation],
-    samples: int,
+    samples: Samples,
     think_mode: str = "mathif",
     fix_quirks: bool = False,
     trace_scope: str = "answer",
     with_correctness: bool = True,
+    progress: Progress = no_progress,
 ) -> EvalScores:
+    """Every item's verdicts in every run; ``progress(done, total)`` after each item."""
     constraints, plain, reasoning, both, lengths = [], [], [], [], []
     gens_all: list[Generation] = []
     for index, e in enumerate(items):
@@ -72,6 +83,7 @@ def score_eval(
         if "plain" in runs:
             p_outs = [g.output for g in outputs_of_run(done, e.key, "plain", samples)]
             plain.append(score_item(index, e.item, p_outs, think_mode, fix_quirks, with_correctness))
+        progress(index + 1, len(items))
     use_tokens = bool(gens_all) and all(g.completion_tokens is not None for g in gens_all)
     pos = 0
     for score in constraints:

@@ -155,6 +155,7 @@ class RunDescription:
     think_mode: str
     fix_quirks: bool
     trace_scope: str
+    correctness_graded: bool = True  # False: mathif score --no-correctness (correctness is 0)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -169,6 +170,7 @@ class RunDescription:
             runs=list(typed(doc["runs"], list, "runs")),
             sampling=dict(typed(doc["sampling"], dict, "sampling")),
             fix_quirks=typed(doc["fix_quirks"], bool, "fix_quirks"),
+            correctness_graded=typed(doc.get("correctness_graded", True), bool, "correctness_graded"),
         )
 
 
@@ -182,6 +184,7 @@ class EvalSummary(JsonRecord):
     by_constraint: dict[str, ConstraintScores]
     by_source: dict[str, GroupScores]
     by_num_constraints: dict[str, GroupScores]
+    by_scope: dict[str, FollowRate]  # how often constraints are followed per scope (answer, ...)
     length_unit: str  # "tokens" or "characters"
     by_length: list[LengthBin]
     reasoning_scope: ScopeScores | None
@@ -224,6 +227,7 @@ class EvalSummary(JsonRecord):
             "by_constraint": dicts_of(self.by_constraint),
             "by_source": dicts_of(self.by_source),
             "by_num_constraints": dicts_of(self.by_num_constraints),
+            "by_scope": dicts_of(self.by_scope),
             "length_unit": self.length_unit,
             "by_length": [b.to_dict() for b in self.by_length],
         }
@@ -246,6 +250,7 @@ class EvalSummary(JsonRecord):
             by_constraint=records_of(doc["by_constraint"], ConstraintScores, "by_constraint"),
             by_source=records_of(doc["by_source"], GroupScores, "by_source"),
             by_num_constraints=records_of(doc["by_num_constraints"], GroupScores, "by_num_constraints"),
+            by_scope=records_of(doc.get("by_scope", {}), FollowRate, "by_scope"),
             length_unit=typed(doc["length_unit"], str, "length_unit"),
             by_length=[
                 LengthBin.from_dict(typed(b, dict, "by_length"))
@@ -344,6 +349,7 @@ def summary_of(scores: EvalScores, run: RunDescription) -> EvalSummary:
         by_constraint=by_constraint_type(scores.constraints, main.by_constraint),
         by_source=by_source,
         by_num_constraints=by_tier,
+        by_scope=main.by_scope,
         length_unit=scores.length_unit,
         by_length=length_bins(scores.lengths),
         reasoning_scope=ScopeScores.of(summarize(scores.reasoning)) if scores.reasoning is not None else None,

@@ -1,10 +1,14 @@
 """Pulling raw sources: rows from the Hub or a mirror -> normalised problems -> cache + lock.
 
-Layout (under the project root, or ``$MATHIF_HOME`` for the cache and the lock)::
+Layout (the registry is shipped; the cache and the lock are under the home, ``$MATHIF_HOME``,
+which in a source checkout defaults to the checkout root: see :mod:`curation.core.home`)::
 
     raw/sources.toml          the registry (curation.sources)
     raw/cache/<source>.jsonl  normalised problems, one canonical JSON line each (git-ignored)
     raw/lock.json             per source: rows, revision, sha256 of the input and of the cache
+
+Installed from a wheel, a home without a lock of its own uses the shipped lock (read-only):
+pulls are checked against it and a pull that changes it writes the home's own lock.
 
 The core is pure: :func:`normalise` turns :class:`RawRows` into :class:`~curation.problems.Problem`
 records, :func:`canonical_jsonl` serialises them (sorted keys, one per line, so the cache is
@@ -18,22 +22,24 @@ written at all.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from curation.core import HOME_ENV as HOME_ENV  # where it was first defined; importers remain
 from curation.core import (
     InputError,
     MetaValue,
     Problem,
     dumps_line,
+    home_dir,
     json_text,
     read_json,
     read_jsonl,
     sha256_file,
     sha256_text,
+    shipped,
     write_atomic,
 )
 from curation.raw.answer_rules import RULES, AnswerRuleError
@@ -56,8 +62,9 @@ __all__ = [
     "read_mirror",
 ]
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-HOME_ENV = "MATHIF_HOME"
+PROJECT_ROOT = shipped().root
+"""Where the shipped registry, lock and release folders are: the source checkout, or the
+installed package data (``curation.core.shipped``)."""
 MIRROR_ENV = "MATHIF_RAW_MIRROR"
 GRADABLE_BAR = 0.995
 """Share of all problems whose gold answer must parse with math-verify."""
@@ -70,22 +77,41 @@ class RawPaths:
 
     registry: Path
     cache_dir: Path
-    lock: Path
+    home_lock: Path
+    """the home's own lock: where a pull writes the lock"""
+    shipped_lock: Path | None = None
+    """the lock in use while the home has none of its own (installed from a wheel)"""
+
+    @property
+    def lock(self) -> Path:
+        """The lock in use: the home's own if it exists (or there is no shipped one), else the
+        shipped lock."""
+        if self.shipped_lock is None or self.home_lock.exists():
+            return self.home_lock
+        return self.shipped_lock
 
     @classmethod
-    def under(cls, home: str | Path, registry: str | Path | None = None) -> RawPaths:
-        """Cache and lock under ``home/raw``; the registry is the project's unless given."""
+    def under(
+        cls, home: str | Path, registry: str | Path | None = None, shipped_lock: str | Path | None = None
+    ) -> RawPaths:
+        """Cache and lock under ``home/raw``; the registry is the shipped one unless given; a lock
+        of the home's own only, unless ``shipped_lock`` is given to use until it has one."""
         raw = Path(home) / "raw"
         return cls(
-            registry=Path(registry) if registry else PROJECT_ROOT / "raw" / "sources.toml",
+            registry=Path(registry) if registry else shipped().registry,
             cache_dir=raw / "cache",
-            lock=raw / "lock.json",
+            home_lock=raw / "lock.json",
+            shipped_lock=Path(shipped_lock) if shipped_lock else None,
         )
 
     @classmethod
     def default(cls) -> RawPaths:
-        """``$MATHIF_HOME`` if set, else the project root."""
-        return cls.under(os.environ.get(HOME_ENV) or PROJECT_ROOT)
+        """Under the home (:func:`curation.core.home_dir`: ``$MATHIF_HOME``, else the checkout root,
+        else the user's data folder).  Installed from a wheel, the shipped lock is in use until
+        the home has a lock of its own; in a source checkout the shipped lock is the checkout's
+        ``raw/lock.json`` (the default home's own), and another home starts without a lock."""
+        where = shipped()
+        return cls.under(home_dir(where=where), shipped_lock=where.lock if where.installed else None)
 
     def cache_file(self, source: str) -> Path:
         return self.cache_dir / f"{source}.jsonl"
@@ -407,7 +433,7 @@ def pull(
             new_lock[spec.name] = result.entry  # unchanged content keeps its entry as it was
         outcome.pulled.append(result)
     if new_lock != lock:
-        write_atomic(paths.lock, lock_text(new_lock))
+        write_atomic(paths.home_lock, lock_text(new_lock))  # never the shipped lock
         outcome.lock_changed = True
     return outcome
 

@@ -1,11 +1,20 @@
 """The dataset card (``README.md``) of a published version: pure, inputs in, text out.
 
-Front matter from huggingface_hub's :class:`DatasetCardData` (configs with their
-data files, licences, task categories, language, size, name, tags); the body says
-what the benchmark measures, how items are built and proven checkable, the
-constraint families, the counts per config, the columns, how to evaluate, the
-changelog and the citation.  The card does not depend on the endpoint or the
-machine, so a dry run and a publish write the same bytes.
+Front matter from huggingface_hub's :class:`DatasetCardData`: configs with their
+data files, ``license: other`` (the items keep their sources' licences, which
+differ) with a name, a link and a one-line summary, the sources' Hub ids
+(``source_datasets``), who made the labels and the text (``annotations_creators``,
+``language_creators``), task categories, language, size, name and tags.  The body
+says what the benchmark measures, its uses and out-of-scope uses, the configs, a
+licence table per config (commercial use or not) with a plain non-commercial
+notice where a source forbids it, the columns, how to evaluate with the tool and
+how to score without it (the scopes, the reasoning/answer split, the checkers'
+semantics), the constraint families (and the plugins that check some of them),
+how the items are built, bias, risks and limitations, the changelog and the
+citation.  The card does not depend on the endpoint or the machine, so a dry run
+and a publish write the same bytes; what it says about the tool (its version and
+the URLs of its distribution) is an input with a default read from the installed
+tool when the inputs are made, never while rendering.
 """
 
 from __future__ import annotations
@@ -13,20 +22,30 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
 from constraints import Context, Family
-from curation.core import Manifest, schema_lines
+from constraints.base import SCOPE_SUFFIX, SCOPES
+from constraints.catalog import origin
+from curation.core import Manifest, __version__, schema_lines
 from curation.core import markdown_table as md_table
 from curation.dataset import TIERS, Recipe
 from curation.raw import SourceSpec
 
 HUB_URL = "https://huggingface.co"
+PAPER_URL = "https://arxiv.org/abs/2505.14810"
+MATHIF_CODE_URL = "https://github.com/TingchenFu/MathIF"
+IFEVAL_URL = "https://arxiv.org/abs/2311.07911"
 DATA_FILE = "data/{config}/test-00000-of-00001.parquet"
 ALL_CONFIG = "all"
 TAGS = ("math", "instruction-following", "constraints", "reasoning", "benchmark", "mathif")
 TASK_CATEGORIES = ("text-generation", "question-answering")
+# Gold answers come from the sources (written by people who set the problems); the
+# constraints, their descriptions and the prompts are drawn and written by the tool.
+ANNOTATIONS_CREATORS = ("expert-generated", "machine-generated")
+# Questions are taken as the sources have them; descriptions and prompts are generated.
+LANGUAGE_CREATORS = ("found", "machine-generated")
+LICENSE_NAME = "per-source"
 # The Hub's licence identifiers for the licences sources are known to use; anything else is "other".
 HUB_LICENSES = {
     "mit": "mit",
@@ -38,6 +57,9 @@ HUB_LICENSES = {
     "cc0-1.0": "cc0-1.0",
     "bsd-3-clause": "bsd-3-clause",
 }
+# Of those, the ones that permit commercial use (with attribution where they ask for it).
+COMMERCIAL_LICENSES = frozenset({"mit", "apache-2.0", "cc-by-4.0", "cc-by-sa-4.0", "cc0-1.0", "bsd-3-clause"})
+ADDITIONS_LICENSE = "Apache-2.0"  # the tool's licence, which covers what it adds to each item
 SAMPLE_QUESTION = "What is the sum of the first ten positive integers?"
 
 MATHIF_BIBTEX = """@article{fu2025scaling,
@@ -52,6 +74,53 @@ IFEVAL_BIBTEX = """@article{zhou2023instruction,
   journal = {arXiv preprint arXiv:2311.07911},
   year    = {2023}
 }"""
+
+# MathIF's rule for splitting a model output (``curation.scoring.split``, mode "mathif"),
+# as plain Python a reader can copy; a test holds it to the tool's own function.
+SPLIT_SNIPPET = '''def split_output(text):
+    """(reasoning, answer) of a model output, exactly as MathIF's harness splits it."""
+    reasoning = text.split("</think>")[0] if "</think>" in text else text
+    if "<think>" in reasoning:
+        reasoning = reasoning.split("<think>")[1]
+    answer = text
+    for tag, keep in (("<think>", 1), ("</think>", 1), ("<answer>", 1), ("</answer>", 0)):
+        if tag in answer:
+            answer = answer.split(tag)[keep]
+    return reasoning, answer'''
+
+# A published row back as the built JSONL item (``curation.core.decode_record``), without
+# the tool; a test holds it to decode_record.
+DECODE_SNIPPET = '''import json
+
+def to_item(row):
+    """A row of this dataset as the line of mathif's JSONL file it was published from."""
+    item = {}
+    for name, value in row.items():
+        if name == "constraint_scope":
+            continue
+        item["split" if name == "subset" else name] = value
+        if name == "constraint_args" and row.get("constraint_scope") is not None:
+            item["constraint_scope"] = row["constraint_scope"]
+    item["constraint_args"] = [json.loads(a) for a in item["constraint_args"]]
+    item["metadata"] = json.loads(item["metadata"])
+    return item'''
+
+
+def installed_project_urls() -> tuple[tuple[str, str], ...]:
+    """(label, URL) of every ``Project-URL`` of the installed ``mathif`` distribution (none if
+    it sets none or is not installed)."""
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    try:
+        entries = metadata("mathif").get_all("Project-URL") or []
+    except PackageNotFoundError:
+        return ()
+    urls = []
+    for entry in entries:
+        label, _, url = entry.partition(",")
+        if url.strip().startswith(("https://", "http://")):
+            urls.append((label.strip(), url.strip()))
+    return tuple(urls)
 
 
 @dataclass(frozen=True)
@@ -85,10 +154,50 @@ class CardInputs:
     families: Sequence[Family]  # those the recipe may draw
     configs: Sequence[ConfigInfo]  # per split, then "all"
     changelog: Changelog
+    tool_version: str = __version__  # the mathif that writes the card
+    tool_urls: tuple[tuple[str, str], ...] = field(default_factory=installed_project_urls)
+
+
+@dataclass(frozen=True)
+class ConfigLicence:
+    """A config's sources with their licences, and whether all of them permit commercial use."""
+
+    config: str
+    sources: tuple[tuple[str, str], ...]  # (source label, licence as the registry gives it)
+    commercial: bool | None  # None: the config has no items
+
+    @property
+    def restricted(self) -> tuple[tuple[str, str], ...]:
+        return tuple((s, lic) for s, lic in self.sources if not commercial_license(lic))
 
 
 def hub_license(text: str) -> str:
     return HUB_LICENSES.get(text.strip().lower(), "other")
+
+
+def commercial_license(text: str) -> bool:
+    """Whether a licence, as the source registry names it, permits commercial use."""
+    return hub_license(text) in COMMERCIAL_LICENSES
+
+
+UNKNOWN_LICENSE = "unknown (not in the source registry)"
+
+
+def config_licences(inputs: CardInputs) -> list[ConfigLicence]:
+    """Every config's licences, from the sources its items come from."""
+    by_label: dict[str, list[str]] = {}
+    for spec in inputs.sources:
+        by_label.setdefault(spec.hub_id, []).append(spec.license)
+    out = []
+    for c in inputs.configs:
+        pairs = tuple(
+            (label, lic)
+            for label in c.sources
+            for lic in dict.fromkeys(by_label.get(label, [UNKNOWN_LICENSE]))
+        )
+        commercial = all(commercial_license(lic) for _, lic in pairs) if pairs else None
+        out.append(ConfigLicence(c.name, pairs, commercial))
+    return out
 
 
 def size_category(n: int) -> str:
@@ -109,20 +218,36 @@ def example_description(family: Family) -> str:
     return one_line(family.describe(args))
 
 
+def _licence_names(inputs: CardInputs) -> list[str]:
+    return list(dict.fromkeys(s.license for s in inputs.sources))
+
+
 def card_data(inputs: CardInputs):
     from huggingface_hub import DatasetCardData
 
-    licenses = sorted({hub_license(s.license) for s in inputs.sources})
-    extra: dict[str, Any] = {}
-    if "other" in licenses:
-        extra["license_name"] = "per-source"
-        extra["license_details"] = (
-            "Items keep the licence of their source; see the Sources and licences section."
-        )
+    licences = ", ".join(_licence_names(inputs))
+    restricted = [c.config for c in config_licences(inputs) if c.commercial is False]
+    use = (
+        f"configs with a source that forbids commercial use (including the default `{ALL_CONFIG}`) "
+        "are for non-commercial research use only"
+        if restricted
+        else "every source permits commercial use on its own licence's terms"
+    )
     return DatasetCardData(
         pretty_name="mathif: maths problems with constraints a program can check",
-        license=licenses if len(licenses) > 1 else licenses[0],
+        license="other",
+        license_name=LICENSE_NAME,
+        license_link="README.md",
+        license_details=(
+            f"Each item keeps the licence of its source problem ({licences}); what mathif adds "
+            f"(constraints, descriptions, prompts) is {ADDITIONS_LICENSE}. {use[0].upper() + use[1:]}. "
+            "See the Licences section for the licence of every config."
+        ),
         language=["en"],
+        annotations_creators=list(ANNOTATIONS_CREATORS),
+        language_creators=list(LANGUAGE_CREATORS),
+        multilinguality=["monolingual"],
+        source_datasets=list(dict.fromkeys(s.hub_id for s in inputs.sources)),
         task_categories=list(TASK_CATEGORIES),
         size_categories=[size_category(inputs.manifest.items)],
         tags=list(TAGS),
@@ -134,7 +259,6 @@ def card_data(inputs: CardInputs):
             }
             for c in inputs.configs
         ],
-        **extra,
     )
 
 
@@ -144,12 +268,66 @@ def _tiers(tiers: Sequence[int]) -> str:
     return str(tiers[0]) if len(tiers) == 1 else f"{min(tiers)}-{max(tiers)}"
 
 
+def _scoped_splits(recipe: Recipe) -> list[str]:
+    """The recipe's splits whose constraints are drawn with scopes (they carry ``constraint_scope``)."""
+    return [s.name for s in recipe.splits if recipe.scopes_for(s) is not None]
+
+
+def _code(names: Sequence[str]) -> str:
+    return ", ".join(f"`{n}`" for n in names)
+
+
+def _tool(i: CardInputs) -> str:
+    """Which mathif built the items and wrote the card, with its links when it has any."""
+    built = i.manifest.tool_version
+    text = f"mathif {built}"
+    if i.tool_version != built:
+        text += f" (this card was written by mathif {i.tool_version})"
+    links = "".join(f", [{label}]({url})" for label, url in i.tool_urls)
+    return text + links
+
+
 def _intro(i: CardInputs) -> str:
     return f"""# mathif {i.tag}: maths problems with constraints a program can check
 
 {i.description}
 
-## What it measures
+- Paper (the benchmark this follows): [Scaling Reasoning, Losing Control: Evaluating Instruction
+  Following in Large Reasoning Models]({PAPER_URL}) (MathIF; Fu et al., 2025)
+- MathIF's code: {MATHIF_CODE_URL}
+- Built with {_tool(i)}; its `release/{i.tag}/` folder (`recipe.toml`, `manifest.json`)
+  pins every file of this version by sha256.
+
+{_notice(i)}"""
+
+
+def _notice(i: CardInputs) -> str:
+    licences = config_licences(i)
+    restricted = [c for c in licences if c.commercial is False]
+    if not restricted:
+        return (
+            "**Licences.** Every source of this version permits commercial use under its own "
+            "licence (attribution as each licence asks); see [Licences](#licences)."
+        )
+    sources = dict.fromkeys(pair for c in restricted for pair in c.restricted)
+    named = "\n".join(f"> - `{label}`: {one_line(lic)}" for label, lic in sources)
+    free = [c.config for c in licences if c.commercial and c.config != ALL_CONFIG]
+    then = (
+        f"Only the configs marked *yes* there ({_code(free)}) may be used commercially."
+        if free
+        else "No config of this version may be used commercially."
+    )
+    return f"""> **Non-commercial use only.**  The default config `{ALL_CONFIG}`, and every config
+> marked *no* under [Licences](#licences), hold problems whose licence forbids
+> commercial use or limits them to research:
+>
+{named}
+>
+> Use them for non-commercial research and evaluation only.  {then}"""
+
+
+def _measures(i: CardInputs) -> str:
+    return """## What it measures
 
 Each item is a maths problem with one to three constraints on the form of the
 answer ("answer in all lowercase", "no commas", "include the keywords …"), as in
@@ -158,6 +336,33 @@ follows the instructions (hard accuracy: every constraint met; soft accuracy: th
 share of constraints met) and whether its final answer is correct (graded with
 math-verify against the gold answer).  It measures how well reasoning models keep
 control of their output while they reason."""
+
+
+def _uses(i: CardInputs) -> str:
+    return f"""## Uses
+
+- Evaluating how well language models, reasoning models above all, follow
+  instructions a program can check while they solve maths problems, and what
+  following them costs in correctness (`mathif eval` also runs every item without
+  its constraints).
+- Comparing models, decoding settings, chat templates and thinking modes on the same
+  pinned items (load a tag, not `main`).
+- Studying where instructions are kept: the final answer only, or also the
+  reasoning trace (see [Scoring without mathif](#scoring-without-mathif)).
+
+### Out-of-scope use
+
+- Training or fine-tuning on these items, or on their sources' test splits: it is a
+  test set, and a model that has seen it can no longer be measured with it (nor with
+  the other benchmarks that share these problems: GSM8K, MATH-500, AIME, …).
+- Commercial use of `{ALL_CONFIG}` or of any config marked *no* under
+  [Licences](#licences).
+- Taking the scores as a measure of maths ability in general (a few hundred
+  problems, the final answer only, graded by a program) or of instruction following
+  in general (only constraints on the form of an English answer that a program can
+  check; no content, safety, style or multi-turn instructions).
+- Judging text in other languages: the problems and the constraint descriptions are
+  English."""
 
 
 def _configs(i: CardInputs) -> str:
@@ -191,6 +396,56 @@ ds = load_dataset(path, name="{first}", split="test")
 ```"""
 
 
+def _licences(i: CardInputs) -> str:
+    used_in = {s.name: [sp.name for sp in i.recipe.splits if s.name in sp.sources] for s in i.sources}
+    source_rows = [
+        (
+            f"`{s.hub_id}`" + (f" (`{s.config}`)" if s.config else ""),
+            one_line(s.description) or s.name,
+            one_line(s.license),
+            "yes" if commercial_license(s.license) else "**no**",
+            ", ".join(used_in[s.name]),
+        )
+        for s in i.sources
+    ]
+    config_rows = [
+        (
+            f"`{c.config}`",
+            "<br>".join(f"`{label}`: {one_line(lic)}" for label, lic in c.sources) or "(no items)",
+            "-" if c.commercial is None else "yes" if c.commercial else "**no**",
+        )
+        for c in config_licences(i)
+    ]
+    free = [c.config for c in config_licences(i) if c.commercial and c.config != ALL_CONFIG]
+    restricted = any(c.commercial is False for c in config_licences(i))
+    subset = ""
+    if restricted and free:
+        subset = f"""
+
+The configs that may be used commercially, read together (the same columns as `{ALL_CONFIG}`):
+
+```python
+from datasets import concatenate_datasets, load_dataset
+
+configs = [{", ".join(f'"{name}"' for name in free)}]
+ds = concatenate_datasets(
+    [load_dataset("{i.repo}", name=c, split="test", revision="{i.tag}") for c in configs]
+)
+```"""
+    return f"""## Licences
+
+The card's `license: other` is because the sources have different licences: every
+item keeps the licence of the source its problem comes from (its `source` column
+names the source's Hub dataset).  The constraints, descriptions and prompts added by
+mathif are {ADDITIONS_LICENSE}.  A config may be used commercially only if every
+source in it permits commercial use (and then on each licence's terms, such as
+keeping its notice).
+
+{md_table(("config", "sources and their licences", "commercial use"), config_rows)}
+
+{md_table(("source (Hub dataset)", "what", "licence", "commercial use", "splits"), source_rows)}{subset}"""
+
+
 def _columns(i: CardInputs) -> str:
     rows = [(f"`{name}`", kind) for name, kind in schema_lines()]
     return f"""## Columns
@@ -199,21 +454,211 @@ Every config has the same columns, so `{ALL_CONFIG}` reads all split files toget
 `source`, `id`, `question`, `answer`, `constraint_desc`, `constraint_name` and
 `constraint_args` are MathIF's fields with MathIF's meanings; `prompt` is the
 question with the step-by-step instruction and the constraint descriptions, as a
-model is asked.  Two columns hold JSON text, because their shape differs between
-families and sources: `constraint_args` has one JSON text per constraint (`null`
-for a family without arguments) and `metadata` is a JSON object (level, subject,
-contest, year, … depending on the source; `{{}}` if it has none).
+model is asked.  `subset` is the split of the recipe the item was drawn for (its
+config is `<subset>_<single|double|triple>` by `num_constraints`); it is called
+`split` in mathif's JSONL files and is named `subset` here so as not to clash with
+the Hub's split (`test`).  `constraint_scope` says where each constraint is checked
+(see [Scoring without mathif](#scoring-without-mathif)).  Two columns hold JSON text,
+because their shape differs between families and sources: `constraint_args` has one
+JSON text per constraint (`null` for a family without arguments) and `metadata` is a
+JSON object (level, subject, contest, year, … depending on the source; `{{}}` if it
+has none).
 
 {md_table(("column", "type"), rows)}
 
-```python
-import json
+To turn a row back into exactly the line of mathif's JSONL file (what `mathif
+verify` and `mathif score` read):
 
-item = dict(ds[0])
-item["constraint_args"] = [json.loads(a) for a in item["constraint_args"]]
-item["metadata"] = json.loads(item["metadata"])
-# item is now exactly the line of mathif's JSONL file
+```python
+{DECODE_SNIPPET}
+
+item = to_item(ds[0])
 ```"""
+
+
+def _evaluate(i: CardInputs) -> str:
+    first = i.configs[0].name
+    return f"""## How to evaluate
+
+With the `mathif` tool (the version this was built with: {i.manifest.tool_version}), which
+downloads this version, generates with vLLM and scores:
+
+```sh
+mathif eval {i.repo}@{i.tag} --model MODEL --backend vllm --out runs/MODEL
+```
+
+`MODEL` is a model folder or a Hub model name; `--backend openai --base-url URL`
+evaluates a model behind an OpenAI-compatible server instead.  Each item runs with
+its constraints and again without them, with MathIF's sampling defaults
+(temperature 1.0, top-p 0.95, 16,384 new tokens) and the `prompt` as the only user
+message through the model's chat template.  `runs/MODEL` gets `summary.json` (hard
+accuracy, soft accuracy, correctness, and breakdowns by constraint, source, number
+of constraints and scope), `items.jsonl` and `report.md`.
+
+To score generations made elsewhere, write one JSON line per item, keyed by the
+item as `<config>.jsonl:<row>` (the row counted from 1 within the config, e.g.
+`{first}.jsonl:3` for the third row of `{first}`), with `output` the model's text
+(or a list of texts, one per sample):
+
+```json
+{{"key": "{first}.jsonl:1", "output": "<think>…</think> … \\\\boxed{{42}}"}}
+```
+
+then
+
+```sh
+mathif score --data {i.repo}@{i.tag} --generations generations.jsonl --out scores/
+```"""
+
+
+def _scope_text(i: CardInputs) -> str:
+    scoped = _scoped_splits(i.recipe)
+    if not scoped:
+        return """This version has no scopes: `constraint_scope` is null in every row, and every
+constraint is checked on the answer, as in MathIF.  The reasoning is split off only
+so that it is not checked."""
+    weights = []
+    for split in i.recipe.splits:
+        w = i.recipe.scopes_for(split)
+        if w is None:
+            continue
+        total = sum(w.values()) or 1.0
+        shares = ", ".join(
+            f"{scope} {w.get(scope, 0) / total:.0%}" for scope in SCOPES if w.get(scope, 0) > 0
+        )
+        weights.append((split.name, shares))
+    distinct = {shares for _, shares in weights}
+    if len(distinct) == 1 and len(scoped) == len(i.recipe.splits):
+        drawn = f"In this version each constraint's scope was drawn with the weights {weights[0][1]}."
+    else:
+        drawn = "In this version each constraint's scope was drawn per split: " + "; ".join(
+            f"`{name}` {shares}" for name, shares in weights
+        )
+        unscoped = [s.name for s in i.recipe.splits if s.name not in scoped]
+        if unscoped:
+            drawn += f"; the splits {_code(unscoped)} have no scopes (every constraint on the answer)"
+        drawn += "."
+    return f"""Some constraints of this version are checked on the **reasoning trace**, not only
+on the final answer.  `constraint_scope` is a list parallel to `constraint_name`:
+
+- `answer`: checked on the answer (MathIF's only choice);
+- `reasoning`: checked on the reasoning (split off as above) only;
+- `both`: checked on the reasoning and on the answer, each on its own, and followed
+  only if followed on both (as ReasonIF checks reasoning traces).
+
+A null `constraint_scope` means `answer` for every constraint.  {drawn}  The
+description tells the model when the scope is not `answer`; it ends with
+
+- `reasoning`: {_quoted(SCOPE_SUFFIX["reasoning"])}
+- `both`: {_quoted(SCOPE_SUFFIX["both"])}"""
+
+
+def _blank_text(i: CardInputs) -> str:
+    if not _scoped_splits(i.recipe):
+        return """A blank answer (`answer.strip() == ""`) follows no constraint, as in MathIF."""
+    return """A part that is blank (`part.strip() == ""`) follows no constraint checked on it, so
+an empty answer, or an empty reasoning for a `reasoning` or `both` constraint, fails
+that constraint."""
+
+
+def _quoted(text: str) -> str:
+    return f'"{text}"'
+
+
+def _checker_of(family: Family) -> str:
+    kind = origin(family.id)
+    if kind == "mathif":
+        return "IFEval's, as MathIF uses it"
+    if kind == "plugin":
+        return "a plugin's"
+    return "IFEval's" if family.source.startswith("IFEval") else "mathif's"
+
+
+def _scoring(i: CardInputs) -> str:
+    own = [f.id for f in i.families if _checker_of(f) in ("mathif's", "a plugin's")]
+    beyond = ""
+    if own:
+        beyond = f"""
+
+The other families of this version ({_code(own)}) have no IFEval checker: their
+checkers are mathif's own (or a plugin's), and `mathif constraints show ID` prints
+what each one checks and where the idea comes from.  Scoring them without mathif
+means reimplementing those checks."""
+    return f"""## Scoring without mathif
+
+Everything needed to score a generation is in the row.  Give the model `prompt` as
+the only user message, then for each output:
+
+**1. Split the reasoning from the answer** with MathIF's rule (mathif's
+`--think-mode mathif`, the default):
+
+```python
+{SPLIT_SNIPPET}
+```
+
+`s.split(tag)[1]` is the text between the first and the second occurrence of `tag`
+(to the end if there is only one), so with two `</think>` the answer is the text
+between them.  Without `</think>` the reasoning and the answer are both the whole
+output (after a `<think>`, if there is one; the answer is still cut to its
+`<answer>` tags, if it has any).  No whitespace is stripped.
+
+**2. Check each constraint where its scope says.**
+
+{_scope_text(i)}
+
+{_blank_text(i)}
+
+**3. Score.**  An output follows an item *hard* when it follows every constraint and
+*soft* by the share it follows; it is *correct* when math-verify grades its answer
+part equal to `answer`.  Hard accuracy, soft accuracy and correctness are the means
+over items (over an item's samples first, if there are several).
+
+**The checkers.**  `constraint_name` holds each constraint's family id, for
+MathIF's and IFEval's families IFEval's instruction id (e.g.
+`punctuation:no_comma`), and `constraint_args` one JSON text per constraint: the
+keyword arguments of that checker (`null`: it takes none).  MathIF's families are
+IFEval's checkers as MathIF uses them ({MATHIF_CODE_URL}), and mathif keeps
+MathIF's quirks by default:
+
+- keywords are regular expressions matched case-insensitively as substrings
+  (`re.search(keyword, text, re.I)`: "cause" is found in "because");
+- any line starting with `-` is a bullet, even `-3 is negative` or `---`;
+- a text whose language cannot be detected follows the language and letter-case
+  constraints.
+
+`mathif score --fix-quirks` uses the fixed checks instead (keywords literal, only
+real markdown bullets, an undetectable language not followed); published scores
+should say which was used.{beyond}"""
+
+
+def _families(i: CardInputs) -> str:
+    rows = [(f"`{f.id}`", f.category, _checker_of(f), example_description(f)) for f in i.families]
+    return f"""## Constraint families
+
+The {len(i.families)} families this version draws constraints from.  MathIF's
+families keep MathIF's semantics (IFEval's checkers as MathIF uses them).  The
+description column shows one sampled instance of each.
+
+{md_table(("family", "category", "checker", "example description"), rows)}{_plugins(i)}"""
+
+
+def _plugins(i: CardInputs) -> str:
+    plugins = i.manifest.plugins
+    if not plugins:
+        return ""
+    rows = [
+        (f"`{p.distribution}`", f"`{p.version}`", f"`{p.entry_point}`", _code(p.families)) for p in plugins
+    ]
+    return f"""
+
+### Plugins
+
+Some families of this version come from plugins, not from mathif itself.  Install
+these distributions (the versions the items were built with) to check these items
+with mathif; without them, `mathif verify` and `mathif score` do not know those
+constraints.
+
+{md_table(("distribution", "version", "entry point (`mathif.constraints`)", "families"), rows)}"""
 
 
 def _building(i: CardInputs) -> str:
@@ -236,7 +681,7 @@ is in `release/{i.tag}/manifest.json`.
    sources, keeping only problems whose gold answer parses with math-verify.  A
    problem appears at most once in the version, and near duplicates (rapidfuzz
    score ≥ {r.near_duplicate_threshold:g}) never appear together.
-2. **Constraints** (one to three per item) are drawn from the families below.
+2. **Constraints** (one to three per item) are drawn from the families above.
    Pairs that can never hold together (type-level conflicts such as lowercase and
    capitals) and arguments that contradict each other are filtered out.
 3. **Proof**: every item comes with a joint witness, a response built to meet all
@@ -249,57 +694,46 @@ is in `release/{i.tag}/manifest.json`.
 {md_table(("split", "sources", "items per number of constraints", "stratified by"), quota_rows)}"""
 
 
-def _sources(i: CardInputs) -> str:
-    used_in = {s.name: [sp.name for sp in i.recipe.splits if s.name in sp.sources] for s in i.sources}
-    rows = [
-        (
-            f"`{s.hub_id}`" + (f" (`{s.config}`)" if s.config else ""),
-            one_line(s.description) or s.name,
-            one_line(s.license),
-            ", ".join(used_in[s.name]),
-        )
-        for s in i.sources
-    ]
-    return f"""## Sources and licences
-
-The sources have different licences, and every item keeps the licence of the
-source its problem comes from (its `source` column names the source's Hub
-dataset).  The constraints, descriptions and prompts added by mathif are
-Apache-2.0.
-
-{md_table(("source (Hub dataset)", "what", "licence", "splits"), rows)}"""
+def _sizes(i: CardInputs) -> str:
+    rows = sorted(c.rows for c in i.configs if c.name != ALL_CONFIG)
+    if not rows or rows[0] == rows[-1]:
+        return str(rows[0] if rows else 0)
+    return f"{rows[0]} to {rows[-1]}"
 
 
-def _families(i: CardInputs) -> str:
-    rows = [(f"`{f.id}`", f.category, example_description(f)) for f in i.families]
-    return f"""## Constraint families
+def _risks(i: CardInputs) -> str:
+    scoped = _scoped_splits(i.recipe)
+    if scoped:
+        scopes = """- **Scopes.**  Constraints on the reasoning depend on how the reasoning is split
+  from the answer: a model that writes no `</think>` has its whole output checked as
+  both, and a model whose reasoning is hidden (an API that does not return it) has a
+  blank reasoning and follows no `reasoning` or `both` constraint.  Report such
+  models apart."""
+    else:
+        scopes = """- **Scopes.**  Every constraint is checked on the final answer only, as in MathIF:
+  the scores say nothing about whether the reasoning trace follows the
+  instructions."""
+    return f"""## Bias, Risks and Limitations
 
-The {len(i.families)} families this version draws constraints from.  MathIF's
-families keep MathIF's semantics (IFEval's checkers as MathIF uses them).  The
-description column shows one sampled instance of each.
-
-{md_table(("family", "category", "example description"), rows)}"""
-
-
-def _evaluate(i: CardInputs) -> str:
-    return f"""## How to evaluate
-
-With the `mathif` tool:
-
-```sh
-mathif eval {i.repo} --model MODEL --backend vllm --out results/   # or --backend openai
-```
-
-`mathif eval` generates answers and scores them; to score generations made
-elsewhere, save them as JSONL aligned line by line with the items (`output` or
-`response` per line) and run
-
-```sh
-mathif score --data items.jsonl --generations outputs.jsonl --out scores/
-```
-
-which reports hard accuracy, soft accuracy and correctness, overall and per
-source, constraint and number of constraints."""
+- **Contamination.**  The problems are not new.  GSM8K and MATH (MATH-500) have been
+  public since 2021 and are in many pretraining and fine-tuning corpora, and AIME
+  and AMC problems and their solutions are published when the contests end; models
+  may have seen the problems and their answers, which inflates correctness (most
+  on GSM8K and MATH).  The constraints are drawn anew for this version, but most
+  of their families and descriptions come from IFEval, which models are often
+  tuned on.
+- **Checker quirks.**  MathIF's checkers are kept as they are by default
+  (keywords as regular expressions, any `-` line a bullet, an undetectable language
+  followed), so some outputs pass or fail for reasons a reader would not expect;
+  `--fix-quirks` fixes them, and the two settings give different numbers.
+{scopes}
+- **Grading.**  Correctness is math-verify's verdict on the answer part against the
+  source's gold answer: a gold answer that is wrong upstream, or a correct answer
+  written in a form math-verify cannot read, is graded wrong.
+- **Size.**  A config holds {_sizes(i)} items, so per-config numbers are noisy;
+  sample several outputs per item (`--samples`) and compare models on `{ALL_CONFIG}`
+  ({i.manifest.items} items).
+- **Language.**  English only; the descriptions use IFEval's fixed wording."""
 
 
 def _changelog(i: CardInputs) -> str:
@@ -322,33 +756,41 @@ unchanged ({s["old_items"]} items before, {s["new_items"]} now).
 
 
 def _citation(i: CardInputs) -> str:
-    key = re.sub(r"[^a-z0-9]", "", i.repo.split("/")[-1].lower()) or "mathif"
     return f"""## Citation
 
-If you use this benchmark, please cite MathIF and IFEval, whose constraint
-families it uses, and name the version you used ({i.tag}):
+This benchmark follows MathIF and uses IFEval's constraint families: please cite
+the MathIF paper ({PAPER_URL}) and IFEval ({IFEVAL_URL}), and name the version you
+used, {i.repo} at revision {i.tag} ({HUB_URL}/datasets/{i.repo}/tree/{i.tag}),
+built with mathif {i.manifest.tool_version}.
 
 ```bibtex
 {MATHIF_BIBTEX}
 
 {IFEVAL_BIBTEX}
-
-@misc{{{key}_{i.tag.replace(".", "_")},
-  title        = {{mathif {i.tag}: maths problems with constraints a program can check}},
-  howpublished = {{\\url{{{HUB_URL}/datasets/{i.repo}}}}},
-  note         = {{revision {i.tag}}}
-}}
 ```"""
+
+
+PARTS = (
+    _intro,
+    _measures,
+    _uses,
+    _configs,
+    _licences,
+    _columns,
+    _evaluate,
+    _scoring,
+    _families,
+    _building,
+    _risks,
+    _changelog,
+    _citation,
+)
 
 
 def render_card(inputs: CardInputs) -> str:
     """The README.md of a version (front matter + body), as text."""
     from huggingface_hub import DatasetCard
 
-    body = "\n\n".join(
-        part(inputs)
-        for part in (_intro, _configs, _columns, _building, _sources, _families, _evaluate, _changelog)
-    )
-    body += "\n\n" + _citation(inputs) + "\n"
+    body = "\n\n".join(part(inputs) for part in PARTS) + "\n"
     card = DatasetCard(f"---\n{card_data(inputs).to_yaml()}\n---\n\n{body}")
     return str(card)

@@ -23,11 +23,13 @@ from curation.core import (
     Manifest,
     Note,
     Progress,
+    home_dir,
     hub_parquet_bytes,
     no_note,
     no_progress,
     read_split_rows,
     sha256_file,
+    shipped,
     typed,
     write_atomic,
 )
@@ -63,10 +65,12 @@ class VersionRef:
 
 @dataclass(frozen=True)
 class ReleasePaths:
-    """Where release folders and builds live (the project's ``release/`` and ``build/`` by default)."""
+    """Where release folders and builds live: by default the shipped ``release/`` (the checkout's,
+    or the installed package data) and ``build/`` under the home (``$MATHIF_HOME``, else the
+    checkout root, else the user's data folder)."""
 
-    release_root: Path = Path("release")
-    build_root: Path = Path("build")
+    release_root: Path = field(default_factory=lambda: shipped().release_root)
+    build_root: Path = field(default_factory=lambda: home_dir() / "build")
     raw: RawPaths | None = None
 
     def release_dir(self, ref: VersionRef) -> Path:

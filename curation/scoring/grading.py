@@ -85,6 +85,9 @@ _SAFE_INT_RE = re.compile(r"[0-9]+|[+-](?:0|[1-9][0-9]*)")
 _SAFE_FLOAT_RE = re.compile(r"[+-]?(?:(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[0-9]+[eE][+-]?[0-9]+)")
 
 
+MAX_EXTRACTED_CHARS = 1000  # the extracted answer as the per-sample log shows it
+
+
 def _safe_number(text: str) -> sympy.Number:
     """``sympy.Number(text)`` for a plain numeric literal, without ``sympify``/``eval``."""
     text = text.strip()
@@ -279,14 +282,29 @@ def grade(response_answer: str, gold: str) -> bool:
 
     ``False`` if either side parses to nothing or on any error. Never raises.
     """
+    return grade_detail(response_answer, gold)[0]
+
+
+def _shown(parsed: list[Any]) -> str | None:
+    """What math-verify extracted, as text: its string form (the last element), else the object."""
+    if not parsed:
+        return None
+    text = parsed[-1] if isinstance(parsed[-1], str) else str(parsed[0])
+    return text[:MAX_EXTRACTED_CHARS]
+
+
+def grade_detail(response_answer: str, gold: str) -> tuple[bool, str | None]:
+    """:func:`grade`, and the answer math-verify extracted from the response (None: nothing
+    usable), for the per-sample log.  Never raises."""
     try:
+        answer_parsed = parse_answer(response_answer)
+        extracted = _shown(answer_parsed)
+        if not answer_parsed:
+            return False, None
         gold_parsed = parse_gold(gold)
         if not gold_parsed:
-            return False
-        answer_parsed = parse_answer(response_answer)
-        if not answer_parsed:
-            return False
-        return bool(verify(gold_parsed, answer_parsed, timeout_seconds=_timeout()))
+            return False, extracted
+        return bool(verify(gold_parsed, answer_parsed, timeout_seconds=_timeout())), extracted
     except (Exception, TimeoutException):
         logger.debug("grade failed", exc_info=True)
-        return False
+        return False, None

@@ -28,7 +28,7 @@ from constraints import Instance
 from constraints.base import SCOPES
 from constraints.scope import checked_on
 from curation.core import InputError, Item
-from curation.scoring.grading import grade
+from curation.scoring.grading import grade_detail
 from curation.scoring.split import SplitResponse, split_response
 
 OUTPUT_KEYS = ("output", "responses", "response")
@@ -53,6 +53,7 @@ class SampleScore:
     correct: bool
     answer_chars: int
     reasoning_chars: int
+    extracted: str | None = None  # what the grader read from the answer (not in items.jsonl)
 
     @property
     def hard(self) -> bool:
@@ -156,8 +157,8 @@ def score_output(
     follow = tuple(
         follows_in_scope(c, parts, s, fix_quirks) for c, s in zip(item.constraints, scopes, strict=True)
     )
-    correct = grade(answer, item.answer) if with_correctness else False
-    return SampleScore(follow, correct, len(answer), len(parts.reasoning))
+    correct, extracted = grade_detail(answer, item.answer) if with_correctness else (False, None)
+    return SampleScore(follow, correct, len(answer), len(parts.reasoning), extracted)
 
 
 def score_item(

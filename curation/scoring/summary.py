@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from curation.core import JsonRecord, dicts_of, records_of, typed
+from curation.core import dicts_of, records_of, typed
 from curation.scoring.score import ItemScore
 
 _NUM = (int, float)
@@ -127,41 +126,3 @@ def summarize(scores: Sequence[ItemScore]) -> Breakdown:
         by_num_constraints={k: GroupScores.of(v) for k, v in sorted(by_tier.items())},
         by_scope={k: FollowRate.of(v) for k, v in sorted(by_scope.items())},
     )
-
-
-@dataclass(frozen=True)
-class ScoreSettings:
-    think_mode: str
-    fix_quirks: bool
-    scope_override: str | None
-    correctness_graded: bool
-    data: str
-    generations: str
-
-    @classmethod
-    def from_dict(cls, doc: Mapping[str, Any]) -> ScoreSettings:
-        return cls(
-            think_mode=typed(doc["think_mode"], str, "think_mode"),
-            fix_quirks=typed(doc["fix_quirks"], bool, "fix_quirks"),
-            scope_override=typed(doc["scope_override"], (str, type(None)), "scope_override"),
-            correctness_graded=typed(doc["correctness_graded"], bool, "correctness_graded"),
-            data=typed(doc["data"], str, "data"),
-            generations=typed(doc["generations"], str, "generations"),
-        )
-
-
-@dataclass(frozen=True)
-class ScoreSummary(JsonRecord):
-    """``summary.json`` of ``mathif score``: the breakdown, then how it was scored."""
-
-    KIND = "summary of mathif score"
-
-    scores: Breakdown
-    settings: ScoreSettings
-
-    def to_dict(self) -> dict[str, Any]:
-        return self.scores.to_dict() | dataclasses.asdict(self.settings)
-
-    @classmethod
-    def from_dict(cls, doc: Mapping[str, Any]) -> ScoreSummary:
-        return cls(Breakdown.from_dict(doc), ScoreSettings.from_dict(doc))

@@ -19,7 +19,9 @@ import pytest
 from constraints import Registry
 from constraints.joint import joint_witness
 from constraints.registry import ENTRY_POINT_GROUP, PLUGINS_ENV, SHIPPED, _plugin_families
+from curation.core import Manifest, PluginRecord
 from curation.core.items import item_from_dict
+from curation.dataset import verify_file
 from curation.raw.pull import RawPaths, pull
 from tests.support.paths import PLUGIN_DIR, RAW
 
@@ -48,11 +50,22 @@ def _plugin_family():
     return module.FAMILY
 
 
-def run(*args: str, plugin: bool = True, home: Path | None = None) -> subprocess.CompletedProcess:
+def run(
+    *args: str, plugin: bool = True, home: Path | None = None, broken: Path | None = None
+) -> subprocess.CompletedProcess:
+    """``mathif ARGS`` with the demo plugin installed and allowed (``plugin``), and the broken
+    plugins of the folder ``broken`` too (entry points ``acme`` and ``wrong``)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    path, allowed = [], []
     if plugin:
-        env["PYTHONPATH"] = str(PLUGIN_DIR)
-        env[PLUGINS_ENV] = PLUGIN_ENTRY_POINT
+        path.append(str(PLUGIN_DIR))
+        allowed.append(PLUGIN_ENTRY_POINT)
+    if broken is not None:
+        path.append(str(broken))
+        allowed.extend(["acme", "wrong"])
+    if path:
+        env["PYTHONPATH"] = os.pathsep.join(path)
+        env[PLUGINS_ENV] = ",".join(allowed)
     if home is not None:
         env["MATHIF_HOME"] = str(home)
     return subprocess.run([str(MATHIF), *args], capture_output=True, text=True, env=env)
@@ -74,6 +87,45 @@ def built(home, tmp_path_factory):
     proc = run("build", str(recipe), "--out", str(work / "out"), "--no-parquet", home=home)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return work / "out"
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory):
+    """Two installed plugins that fail to load: ``acme`` (acme-constraints 1.2) imports a
+    module that is not there, ``wrong`` (wrong-constraints 0.3) gives a string."""
+    root = tmp_path_factory.mktemp("broken_plugins")
+    for dist, version, ep, module, source in (
+        ("acme-constraints", "1.2", "acme", "acme_rhyme", "import acme_missing_dependency\n"),
+        ("wrong-constraints", "0.3", "wrong", "wrong_family", "FAMILY = 'rhyme'\n"),
+    ):
+        (root / f"{module}.py").write_text(source)
+        info = root / f"{dist.replace('-', '_')}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
+        (info / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\n{ep} = {module}:FAMILY\n")
+    return root
+
+
+ACME_FAILED = (
+    "plugin 'acme' from acme-constraints 1.2 failed to load: "
+    "ModuleNotFoundError: No module named 'acme_missing_dependency'"
+)
+WRONG_FAILED = (
+    "plugin 'wrong' from wrong-constraints 0.3 failed to load: "
+    "TypeError: entry point gave 'rhyme', not a Family, a list of them or a module"
+)
+
+
+def shipped_item() -> dict:
+    return {
+        "source": "toy",
+        "id": "toy-1",
+        "question": "What is 6 times 7?",
+        "answer": "42",
+        "constraint_desc": ["In your entire response, refrain from the use of any commas."],
+        "constraint_name": ["punctuation:no_comma"],
+        "constraint_args": [None],
+    }
 
 
 def test_entry_point_is_found_on_the_path(monkeypatch):
@@ -106,11 +158,127 @@ def test_build_uses_the_plugin_family(built):
     assert all("∴" in r["prompt"] for r in doubles)
 
 
-def test_verify_knows_it_only_with_the_plugin(built):
+def test_the_manifest_records_the_plugin(built):
+    manifest = json.loads((built / "manifest.json").read_text())
+    assert manifest["plugins"] == [
+        {
+            "distribution": "mathif-plugin-demo",
+            "version": "0.1.0",
+            "entry_point": PLUGIN_ENTRY_POINT,
+            "families": [PLUGIN_ID],
+        }
+    ]
+    assert Manifest.read(built / "manifest.json").plugins == (
+        PluginRecord("mathif-plugin-demo", "0.1.0", PLUGIN_ENTRY_POINT, (PLUGIN_ID,)),
+    )
+
+
+def test_a_build_of_shipped_families_records_no_plugin(home, tmp_path):
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_text(RECIPE.replace('"demo:therefore_sign"', '"startend:quotation"'))
+    proc = run("build", str(recipe), "--out", str(tmp_path / "out"), "--no-parquet", home=home)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "plugins" not in json.loads((tmp_path / "out" / "manifest.json").read_text())
+
+
+def test_verify_knows_it_only_with_the_plugin(built, tmp_path):
     assert run("verify", str(built)).returncode == 0
-    proc = run("verify", str(built), plugin=False)
+    report = tmp_path / "r.json"
+    proc = run("verify", str(built), "--report", str(report), plugin=False)
     assert proc.returncode == 1
-    assert f"unknown constraint id '{PLUGIN_ID}'" in proc.stdout
+    assert f"unknown_family: constraint 2: unknown constraint id '{PLUGIN_ID}'" in proc.stdout
+    rows = json.loads(report.read_text())
+    assert {r["status"] for r in rows} == {"ok", "unknown_family"}
+    assert sum(r["status"] == "unknown_family" for r in rows) == 3  # the doubles
+    assert proc.stdout.splitlines()[-1] == "5 items: 2 ok, 3 unknown family"
+
+
+def test_verify_names_the_plugin_of_the_manifest(built):
+    plugins = Manifest.read(built / "manifest.json").plugins
+    verdicts = verify_file(built / "gsm8k_double.jsonl", plugins=plugins)  # the tests allow no plugin
+    assert {v.status for v in verdicts} == {"unknown_family"}
+    assert all(
+        any(
+            p.endswith(
+                f"unknown constraint id '{PLUGIN_ID}'; this version was built with plugin "
+                f"'{PLUGIN_ENTRY_POINT}' from mathif-plugin-demo 0.1.0, which is not installed"
+            )
+            for p in v.problems
+        )
+        for v in verdicts
+    )
+
+
+# a broken plugin: one line, and only commands that need its families fail
+
+
+def test_a_broken_plugin_leaves_the_listing_with_one_warning_each(broken):
+    proc = run("constraints", "list", "--json", broken=broken)
+    assert proc.returncode == 0, proc.stderr
+    ids = [r["id"] for r in json.loads(proc.stdout)]
+    assert PLUGIN_ID in ids and "punctuation:no_comma" in ids
+    assert proc.stderr.splitlines() == [
+        f"warning: {ACME_FAILED}; its families are not listed",
+        f"warning: {WRONG_FAILED}; its families are not listed",
+    ]
+    shown = run("constraints", "show", "punctuation:no_comma", broken=broken)
+    assert shown.returncode == 0 and shown.stderr == ""
+
+
+def test_a_broken_plugin_does_not_stop_shipped_families(broken, tmp_path):
+    data = tmp_path / "shipped.jsonl"
+    data.write_text(json.dumps(shipped_item()) + "\n")
+    proc = run("verify", str(data), broken=broken)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stderr == "" and proc.stdout.splitlines()[-1] == "1 items: 1 ok"
+    gens = tmp_path / "g.jsonl"
+    gens.write_text(json.dumps({"output": "<think>x</think>The answer is 42."}) + "\n")
+    out = tmp_path / "scores"
+    scored = run("score", "--data", str(data), "--generations", str(gens), "--out", str(out), broken=broken)
+    assert scored.returncode == 0 and "Traceback" not in scored.stderr, scored.stderr
+
+
+def test_a_family_of_a_broken_plugin_is_one_line(broken, tmp_path):
+    row = shipped_item()
+    row["constraint_name"] = ["acme:rhyme"]
+    row["constraint_desc"] = ["Make it rhyme."]
+    data = tmp_path / "acme.jsonl"
+    data.write_text(json.dumps(shipped_item()) + "\n" + json.dumps(row) + "\n")
+    unknown = f"constraint 1: unknown constraint id 'acme:rhyme' ({ACME_FAILED}; {WRONG_FAILED})"
+
+    report = tmp_path / "r.json"
+    proc = run("verify", str(data), "--report", str(report), broken=broken)
+    assert proc.returncode == 1 and "Traceback" not in proc.stdout + proc.stderr
+    assert f"{data}:2 (toy-1): unknown_family: {unknown}" in proc.stdout.splitlines()
+    assert [(r["status"], r["problems"]) for r in json.loads(report.read_text())] == [
+        ("ok", []),
+        ("unknown_family", [unknown]),
+    ]
+
+    gens = tmp_path / "g.jsonl"
+    gens.write_text("".join(json.dumps({"output": "<think>x</think>42"}) + "\n" for _ in range(2)))
+    scored = run(
+        "score", "--data", str(data), "--generations", str(gens), "--out", str(tmp_path / "o"), broken=broken
+    )
+    assert scored.returncode == 2
+    assert [line for line in scored.stderr.splitlines() if line.strip()] == [f"error: {data}:2: {unknown}"]
+
+    shown = run("constraints", "show", "acme:rhyme", broken=broken)
+    assert shown.returncode == 2
+    assert shown.stderr.splitlines() == [
+        "error: unknown constraint id 'acme:rhyme' (see `mathif constraints list`) "
+        f"({ACME_FAILED}; {WRONG_FAILED})"
+    ]
+
+
+def test_a_build_beside_a_broken_plugin_records_the_working_one(home, broken, tmp_path):
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_text(RECIPE)
+    proc = run("build", str(recipe), "--out", str(tmp_path / "out"), "--no-parquet", home=home, broken=broken)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and "acme" not in proc.stderr
+    plugins = json.loads((tmp_path / "out" / "manifest.json").read_text())["plugins"]
+    assert [p["entry_point"] for p in plugins] == [PLUGIN_ENTRY_POINT]
 
 
 def test_score_checks_it(built, tmp_path):

@@ -157,7 +157,7 @@ def test_witnesses_follow_every_constraint(tmp_path, think_mode, fix_quirks):
         assert row["hard"] is True and row["soft"] == 1.0
         assert row["correct"] is has_box, row
     assert summary["hacc"] == 1.0 and summary["sacc"] == 1.0
-    assert summary["think_mode"] == think_mode and summary["fix_quirks"] is fix_quirks
+    assert summary["run"]["think_mode"] == think_mode and summary["run"]["fix_quirks"] is fix_quirks
     assert set(summary["by_constraint"]) == {f.id for f in families()}
     assert all(b["follow"] == 1.0 for b in summary["by_constraint"].values())
     assert summary["correctness"] == pytest.approx(sum(boxed) / len(boxed))
@@ -244,7 +244,7 @@ def test_summary_numbers(tmp_path):
         "2": {"items": 1, "hacc": 0.0, "sacc": 0.5, "correctness": 1.0},
         "3": {"items": 1, "hacc": 0.0, "sacc": pytest.approx(2 / 3), "correctness": 0.0},
     }
-    assert s["by_constraint"] == {
+    assert {k: {"n": v["n"], "follow": v["follow"]} for k, v in s["by_constraint"].items()} == {
         "keywords:existence": {"n": 1, "follow": 1.0},
         "keywords:forbidden_words": {"n": 1, "follow": 0.0},
         "length_constraint_checkers:number_words": {"n": 1, "follow": 1.0},
@@ -253,7 +253,8 @@ def test_summary_numbers(tmp_path):
         "startend:quotation": {"n": 1, "follow": 0.0},
     }
     assert list(s["by_constraint"]) == sorted(s["by_constraint"])
-    assert s["think_mode"] == "mathif" and s["fix_quirks"] is False and s["correctness_graded"] is True
+    run = s["run"]
+    assert run["think_mode"] == "mathif" and run["fix_quirks"] is False and run["correctness_graded"] is True
 
 
 def test_no_correctness_keeps_follow_and_grades_nothing(tmp_path):
@@ -261,7 +262,7 @@ def test_no_correctness_keeps_follow_and_grades_nothing(tmp_path):
     rows, s = score(tmp_path, items, gens, "--no-correctness")
     assert [r["follow"] for r in rows] == [[True], [True, False], [True, False, True], [False]]
     assert [r["correct"] for r in rows] == [False] * 4
-    assert s["correctness"] == 0.0 and s["correctness_graded"] is False
+    assert s["correctness"] == 0.0 and s["run"]["correctness_graded"] is False
     assert s["hacc"] == pytest.approx(0.25)
 
 
@@ -358,7 +359,7 @@ def test_think_modes_differ_as_documented(tmp_path, think_mode):
     )
     got = [(r["follow"][0], r["answer_chars"], r["reasoning_chars"]) for r in rows]
     assert got == [THINK_CASES[o][think_mode] for o in outputs]
-    assert s["think_mode"] == think_mode
+    assert s["run"]["think_mode"] == think_mode
 
 
 def test_think_modes_give_different_summaries(tmp_path):
@@ -404,8 +405,10 @@ def test_several_samples_per_line(tmp_path):
     assert s["hacc"] == pytest.approx((1 / 3 + 1) / 2)
     assert s["sacc"] == pytest.approx((0.5 + 1) / 2)
     assert s["correctness"] == pytest.approx((2 / 3 + 1) / 2)
-    assert s["by_constraint"]["punctuation:no_comma"] == {"n": 2, "follow": pytest.approx((1 / 3 + 1) / 2)}
-    assert s["by_constraint"]["startend:end_checker"] == {"n": 1, "follow": pytest.approx(2 / 3)}
+    assert s["by_constraint"]["punctuation:no_comma"]["n"] == 2
+    assert s["by_constraint"]["punctuation:no_comma"]["follow"] == pytest.approx((1 / 3 + 1) / 2)
+    assert s["by_constraint"]["startend:end_checker"]["n"] == 1
+    assert s["by_constraint"]["startend:end_checker"]["follow"] == pytest.approx(2 / 3)
 
 
 @pytest.mark.parametrize("key", ["output", "response", "responses"])
@@ -431,7 +434,13 @@ def test_out_folder_is_created_and_items_are_in_order(tmp_path):
     out = tmp_path / "not" / "there" / "yet"
     assert not out.parent.exists()
     rows, s = score(tmp_path, items, gens, out=out)
-    assert sorted(p.name for p in out.iterdir()) == ["items.jsonl", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "items.jsonl",
+        "plots",
+        "report.md",
+        "samples.jsonl",
+        "summary.json",
+    ]
     assert [r["index"] for r in rows] == list(range(n))
     assert [r["id"] for r in rows] == [f"ord-{i:02d}" for i in range(n)]
     assert [r["follow"] for r in rows] == [[i % 3 != 0] for i in range(n)]

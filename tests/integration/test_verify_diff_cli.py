@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 from typer.testing import CliRunner
 
@@ -35,28 +36,30 @@ def test_verify_finds_exactly_the_unsatisfiable_release_items(tmp_path):
     assert result.exit_code == 1
     rows = json.loads(report.read_text())
     assert len(rows) == 420
-    assert set(rows[0]) >= {"file", "index", "id", "satisfiable", "gradable", "problems"}
-    unsat = [r for r in rows if not r["satisfiable"]]
-    assert len(unsat) == 4
+    assert set(rows[0]) >= {"file", "index", "id", "status", "satisfiable", "gradable", "problems"}
+    assert Counter(r["status"] for r in rows) == {"ok": 411, "unsatisfiable": 4, "not_gradable": 5}
+    unsat = [r for r in rows if r["status"] == "unsatisfiable"]
+    assert unsat == [r for r in rows if r["satisfiable"] is not True]  # proven impossible, none unproven
     for r in unsat:
-        assert r["gradable"] is True
+        assert r["satisfiable"] is False and r["gradable"] is True
         assert r["problems"] == [
             "conflict: combination:repeat_prompt vs punctuation:no_comma: the repeated prompt contains a comma"
         ]
-    # the satisfiable items flagged are exactly those whose gold math-verify cannot grade
-    flagged = [r for r in rows if r["satisfiable"] and r["problems"]]
-    assert flagged and all(r["gradable"] is False for r in flagged)
+    # the other items flagged are exactly those whose gold math-verify cannot grade
+    flagged = [r for r in rows if r["status"] == "not_gradable"]
+    assert flagged == [r for r in rows if r["gradable"] is False]
+    assert all(r["satisfiable"] is True for r in flagged)
     assert all(len(r["problems"]) == 1 and "not machine-gradable" in r["problems"][0] for r in flagged)
     assert {r["file"].rsplit("/", 1)[-1] for r in flagged} <= {
         "minerva_single.jsonl",
         "minerva_double.jsonl",
         "minerva_triple.jsonl",
     }
-    assert all(r["gradable"] for r in rows if not r["problems"])
-    n = len(flagged)
-    assert f"420 items: {416 - n} ok, {4 + n} failing, 4 unsatisfiable, {n} with a gold answer" in " ".join(
-        result.output.split()
-    )
+    assert all(not r["problems"] for r in rows if r["status"] == "ok")
+    output = result.output.splitlines()
+    assert output[-1] == "420 items: 411 ok, 4 unsatisfiable (proven), 5 gold not gradable"
+    assert sum(": unsatisfiable: conflict: " in line for line in output) == 4
+    assert sum(": not_gradable: gold answer " in line for line in output) == 5
 
 
 def test_verify_reports_each_kind_of_problem(tmp_path):
@@ -71,18 +74,47 @@ def test_verify_reports_each_kind_of_problem(tmp_path):
     text += json.dumps(
         item("keywords:frequency", {"keyword": "x", "frequency": 1, "relation": "less than"})
     ).replace('"less than"', '"sometimes"')
+    conflict = item("combination:repeat_prompt", {"prompt_to_repeat": "First, say hi."})
+    conflict["constraint_name"].append("punctuation:no_comma")
+    conflict["constraint_args"].append(None)
+    conflict["constraint_desc"].append(make_instance("punctuation:no_comma", None).describe())
+    text += "\n" + json.dumps(conflict)
     f = tmp_path / "data.jsonl"
     f.write_text(text + "\n")
     report = tmp_path / "r.json"
     result = runner.invoke(app, ["verify", str(f), "--report", str(report)])
     assert result.exit_code == 1
     got = json.loads(report.read_text())
-    assert [bool(r["problems"]) for r in got] == [False, True, True, True, True, True]
+    assert [r["status"] for r in got] == [
+        "ok",
+        "schema_error",
+        "unknown_family",
+        "not_gradable",
+        "schema_error",
+        "schema_error",
+        "unsatisfiable",
+    ]
+    assert [bool(r["problems"]) for r in got] == [False, True, True, True, True, True, True]
     assert "description" in got[1]["problems"][0]
-    assert "unknown constraint id" in got[2]["problems"][0]
+    assert got[2]["problems"] == ["constraint 1: unknown constraint id 'keywords:nope'"]
     assert "gradable" in got[3]["problems"][0]
     assert "malformed JSON" in got[4]["problems"][0] and got[4]["line"] == 5
     assert "relation" in got[5]["problems"][0]
+    assert [r["satisfiable"] for r in got] == [True, True, None, True, None, None, False]
+    lines = result.output.splitlines()
+    assert lines[-1] == (
+        "7 items: 1 ok, 3 schema error, 1 unknown family, 1 unsatisfiable (proven), 1 gold not gradable"
+    )
+    assert f"{f}:3 (toy-1): unknown_family: constraint 1: unknown constraint id 'keywords:nope'" in lines
+
+
+def test_verify_keeps_a_hostile_id_on_one_line(tmp_path):
+    row = item("punctuation:no_comma", None, answer="") | {"id": "a\nb\x1b[31m"}
+    f = tmp_path / "d.jsonl"
+    f.write_text(json.dumps(row) + "\n")
+    result = runner.invoke(app, ["verify", str(f)])
+    assert result.exit_code == 1
+    assert f"{f}:1 (a\\x0ab\\x1b[31m): not_gradable: gold answer '' is not machine-gradable" in result.output
 
 
 def test_verify_clean_file_exits_0(tmp_path):
@@ -130,7 +162,7 @@ def test_diff_between_two_versions(tmp_path):
 
 def test_diff_of_missing_folder_is_exit_2(tmp_path):
     result = runner.invoke(app, ["diff", str(tmp_path / "x"), str(tmp_path / "y")])
-    assert result.exit_code == 2 and "not a folder" in result.output
+    assert result.exit_code == 2 and "x: no such file or folder" in result.output
 
 
 def test_verify_and_score_read_line_separators_inside_strings_alike(tmp_path):

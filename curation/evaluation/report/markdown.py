@@ -25,12 +25,19 @@ def render_report(summary: EvalSummary, plots: Sequence[str]) -> str:
     run = summary.run
     s = run.sampling
     lines = [f"# MathIF evaluation: {escape(run.model)}", ""]
+    if s:
+        how = (
+            f"backend `{run.backend}`; temperature {s.get('temperature')}, top-p {s.get('top_p')}, "
+            f"max {s.get('max_tokens')} new tokens, {s.get('samples')} sample(s) per prompt, "
+            f"seed {s.get('seed')}"
+        )
+    else:  # mathif score: generations made elsewhere
+        how = f"{escape(run.backend)} (their sampling settings are not known to mathif)"
     lines += [
-        f"Dataset `{run.dataset}` ({summary.items} items, {summary.samples} samples), "
-        f"backend `{run.backend}`; temperature {s.get('temperature')}, top-p {s.get('top_p')}, "
-        f"max {s.get('max_tokens')} new tokens, {s.get('samples')} sample(s) per prompt, seed {s.get('seed')}; "
+        f"Dataset {escape(run.dataset)} ({summary.items} items, {summary.samples} samples), {how}; "
         f"answer split `{run.think_mode}`, checks "
-        f"{'with quirk fixes' if run.fix_quirks else 'as MathIF'}.",
+        f"{'with quirk fixes' if run.fix_quirks else 'as MathIF'}"
+        f"{'' if run.correctness_graded else '; correctness not graded (--no-correctness)'}.",
         "",
         "## Scores",
         "",

@@ -1,4 +1,5 @@
-"""The pieces of ``mathif release``: versions, manifests, the Hub parquet schema, the card, the token."""
+"""The pieces of ``mathif release``: versions, manifests, the Hub parquet schema, the dry-run
+folder, the token (the card is ``test_card.py``)."""
 
 from __future__ import annotations
 
@@ -7,22 +8,10 @@ import json
 
 import pytest
 
-from constraints import default_registry
 from curation.core import FileHash, Manifest, ParquetFiles, SplitRecord
 from curation.core.errors import InputError
-from curation.core.parquet import decode_record, hub_parquet_bytes, read_split_rows
-from curation.dataset.recipe import load_recipe
-from curation.raw.sources import load_registry
-from curation.release.card import (
-    ALL_CONFIG,
-    DATA_FILE,
-    CardInputs,
-    Changelog,
-    ConfigInfo,
-    hub_license,
-    render_card,
-    size_category,
-)
+from curation.core.parquet import decode_record, hub_parquet_bytes, hub_record, read_split_rows, schema_lines
+from curation.release.card import Changelog
 from curation.release.hub import check_repo_id, resolve_token
 from curation.release.tree import (
     ReleasePaths,
@@ -31,7 +20,6 @@ from curation.release.tree import (
     previous_version,
     write_tree,
 )
-from tests.support.paths import ROOT
 
 
 def row(**changes):
@@ -144,6 +132,37 @@ def test_published_rows_decode_to_exactly_the_items_and_share_one_schema():
     assert tables[1].column("metadata").to_pylist() == [json.dumps(ROWS[1]["metadata"], ensure_ascii=False)]
 
 
+def test_the_split_field_is_published_as_subset_and_decodes_back():
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(io.BytesIO(hub_parquet_bytes(ROWS)))
+    assert "subset" in table.column_names and "split" not in table.column_names
+    assert table.column("subset").to_pylist() == [r["split"] for r in ROWS]
+    assert [name for name, _ in schema_lines()] == table.column_names
+    for r in ROWS:
+        published = hub_record(r)
+        assert published["subset"] == r["split"] and "split" not in published
+        assert decode_record(published) == r
+        before_the_rename = {("split" if k == "subset" else k): v for k, v in published.items()}
+        assert decode_record(before_the_rename) == r
+
+
+def test_a_scoped_row_decodes_with_its_scope_where_the_build_put_it():
+    import pyarrow.parquet as pq
+
+    base = row(constraint_desc=["a", "b"], constraint_name=["punctuation:no_comma"] * 2)
+    base |= {"constraint_args": [None, None], "num_constraints": 2}
+    at = list(base).index("constraint_args") + 1
+    scoped = dict(
+        [*list(base.items())[:at], ("constraint_scope", ["reasoning", "both"]), *list(base.items())[at:]]
+    )
+    table = pq.read_table(io.BytesIO(hub_parquet_bytes([base, scoped])))
+    assert table.column("constraint_scope").to_pylist() == [None, ["reasoning", "both"]]
+    decoded = [decode_record(r) for r in table.to_pylist()]
+    assert decoded == [base, scoped]
+    assert [list(d) for d in decoded] == [list(base), list(scoped)]
+
+
 def test_published_parquet_bytes_depend_only_on_the_rows():
     assert hub_parquet_bytes(ROWS) == hub_parquet_bytes([dict(r) for r in ROWS])
     assert hub_parquet_bytes(ROWS) != hub_parquet_bytes(ROWS[::-1])
@@ -187,86 +206,6 @@ def test_write_tree_replaces_an_earlier_tree_but_never_foreign_files(tmp_path):
     assert (dest / "README.md").read_bytes() == b"two"
 
 
-# the dataset card --------------------------------------------------------------------------------
-
-
-def card_inputs(changelog: Changelog) -> CardInputs:
-    recipe = load_recipe(ROOT / "release" / "v1.0.0" / "recipe.toml")
-    manifest = Manifest.read(ROOT / "release" / "v1.0.0" / "manifest.json")
-    registry = load_registry(ROOT / "raw" / "sources.toml")
-    configs = [
-        ConfigInfo(name, (DATA_FILE.format(config=name),), s.rows, (int(name.endswith("single")),), ("x",))
-        for name, s in manifest.splits.items()
-    ]
-    configs.append(ConfigInfo(ALL_CONFIG, tuple(c.paths[0] for c in configs), 420, (1, 2, 3), ("x",)))
-    return CardInputs(
-        tag="v1.0.0",
-        repo="me/mathif",
-        description="A test version.",
-        recipe=recipe,
-        manifest=manifest,
-        sources=[registry[s] for s in recipe.sources],
-        families=[default_registry().get(f) for f in recipe.families],
-        configs=configs,
-        changelog=changelog,
-    )
-
-
-def test_card_front_matter_declares_every_config_and_the_licences_per_source():
-    from huggingface_hub import DatasetCard
-
-    inputs = card_inputs(Changelog(None, {}, {}))
-    card = DatasetCard(render_card(inputs))
-    data = card.data.to_dict()
-    configs = {c["config_name"]: c for c in data["configs"]}
-    assert list(configs) == [c.name for c in inputs.configs]
-    assert configs["gsm8k_single"]["data_files"] == [
-        {"split": "test", "path": "data/gsm8k_single/test-00000-of-00001.parquet"}
-    ]
-    assert configs[ALL_CONFIG]["data_files"][0]["path"] == [c.paths[0] for c in inputs.configs[:-1]]
-    assert configs[ALL_CONFIG].get("default") is True
-    assert data["license"] == ["apache-2.0", "cc-by-nc-sa-4.0", "mit", "other"]
-    assert data["size_categories"] == ["n<1K"] and data["language"] == ["en"]
-    assert data["task_categories"] and "math" in data["tags"] and data["pretty_name"]
-    for spec in inputs.sources:  # the body names each source's licence
-        assert f"| {spec.license} |" in card.text
-    for family in inputs.families:
-        assert f"`{family.id}`" in card.text
-    assert "| `aime_single` | 20 |" in card.text
-    assert "mathif eval me/mathif --model MODEL --backend vllm" in card.text
-    assert "v1.0.0 is the first release." in card.text
-    assert "@article{fu2025scaling" in card.text
-    assert 'snapshot_download("me/mathif", repo_type="dataset", revision="v1.0.0")' in card.text
-
-
-def test_card_changelog_gives_the_diff_against_the_previous_version():
-    summary = {"old_items": 400, "new_items": 420, "added": 30, "removed": 10, "changed": 5, "unchanged": 385}
-    splits = {"gsm8k_single": {"old": 25, "new": 30, "added": 5, "removed": 0, "changed": 1}}
-    text = render_card(card_inputs(Changelog("v0.9.0", summary, splits)))
-    assert "Changes from v0.9.0 to v1.0.0" in text
-    assert "30 added, 10 removed, 5 changed, 385\nunchanged" in text
-    assert "| `gsm8k_single` | 25 | 30 | 5 | 0 | 1 |" in text
-    assert "first release" not in text
-
-
-def test_card_is_stable():
-    inputs = card_inputs(Changelog(None, {}, {}))
-    assert render_card(inputs) == render_card(inputs)
-
-
-@pytest.mark.parametrize(
-    "n, label", [(0, "n<1K"), (999, "n<1K"), (1000, "1K<n<10K"), (10_000, "10K<n<100K"), (10**6, "100K<n<1M")]
-)
-def test_size_category(n, label):
-    assert size_category(n) == label
-
-
-def test_hub_licences():
-    assert hub_license("MIT") == "mit"
-    assert hub_license("CC-BY-NC-SA-4.0") == "cc-by-nc-sa-4.0"
-    assert hub_license("problems (c) MAA; research use") == "other"
-
-
 # token and repository id --------------------------------------------------------------------------
 
 
@@ -288,13 +227,9 @@ def test_repo_ids_refused(repo):
         check_repo_id(repo)
 
 
-def test_an_empty_split_keeps_the_schema_and_the_card_renders_it():
+def test_an_empty_split_keeps_the_schema():
     import pyarrow.parquet as pq
 
     empty = pq.read_table(io.BytesIO(hub_parquet_bytes([])))
     assert empty.num_rows == 0
     assert empty.schema == pq.read_table(io.BytesIO(hub_parquet_bytes(ROWS))).schema
-    inputs = card_inputs(Changelog(None, {}, {}))
-    configs = [ConfigInfo("gsm8k_triple", (DATA_FILE.format(config="gsm8k_triple"),), 0, (), ())]
-    text = render_card(CardInputs(**{**inputs.__dict__, "configs": [*configs, inputs.configs[-1]]}))
-    assert "| `gsm8k_triple` | 0 | - |  |" in text
