@@ -493,7 +493,9 @@ its constraints and again without them, with MathIF's sampling defaults
 (temperature 1.0, top-p 0.95, 16,384 new tokens) and the `prompt` as the only user
 message through the model's chat template.  `runs/MODEL` gets `summary.json` (hard
 accuracy, soft accuracy, correctness, and breakdowns by constraint, source, number
-of constraints and scope), `items.jsonl` and `report.md`.
+of constraints and scope), `items.jsonl` (verdicts per item), `samples.jsonl` (per
+sample: the response, the answer part, the extracted answer, the gold and each
+constraint's verdict), `report.md` and `plots/`.
 
 To score generations made elsewhere, write one JSON line per item, keyed by the
 item as `<config>.jsonl:<row>` (the row counted from 1 within the config, e.g.
