@@ -39,8 +39,8 @@ test-quick: setup
 
 # style, formatting and types (the import rules are a test: tests/unit/test_layout.py)
 lint: setup
-	$(BIN)/ruff check constraints curation tests benchmarks
-	$(BIN)/ruff format --check constraints curation tests benchmarks
+	$(BIN)/ruff check constraints curation mathif tests benchmarks
+	$(BIN)/ruff format --check constraints curation mathif tests benchmarks
 	$(BIN)/mypy
 
 # Pull and normalise the raw sources (checked against raw/lock.json).

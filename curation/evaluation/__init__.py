@@ -1,7 +1,7 @@
 """`mathif eval`, `mathif score` (outside generations) and `mathif compare`: configuration, the items to prompt, the resumable run folder, backends (vLLM, OpenAI-compatible), scoring a run, its summary and report. Imports core and scoring."""
 
 from curation.evaluation.config import TRACE_SCOPES, EvalConfig, make_config
-from curation.evaluation.data import load_dataset
+from curation.evaluation.data import EvalItem, eval_items, load_dataset, prompts_of
 from curation.evaluation.outside import read_generations, score_generations
 from curation.evaluation.records import RunRecord
 from curation.evaluation.run import EvalIncomplete, EvalOutcome, run_compare, run_eval
@@ -13,7 +13,10 @@ __all__ = [
     "EvalIncomplete",
     "EvalOutcome",
     "EvalSummary",
+    "EvalItem",
+    "eval_items",
     "load_dataset",
+    "prompts_of",
     "make_config",
     "read_generations",
     "score_generations",

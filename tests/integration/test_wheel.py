@@ -50,7 +50,7 @@ def test_pyproject_names_every_package_of_the_tree():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
     on_disk = {
         ".".join(p.parent.relative_to(ROOT).parts)
-        for top in ("constraints", "curation")
+        for top in ("constraints", "curation", "mathif")
         for p in (ROOT / top).rglob("__init__.py")
     }
     shipped = {"curation._shipped.raw", "curation._shipped.release"}

@@ -30,7 +30,8 @@ ALLOWED: dict[str, set[str]] = {
     "dataset": {"core", "scoring", "raw"},
     "evaluation": {"core", "scoring"},
     "release": {"core", "scoring", "raw", "dataset"},
-    "cli": {"core", "scoring", "raw", "dataset", "evaluation", "release"},
+    "integrations": {"core", "scoring", "evaluation"},
+    "cli": {"core", "scoring", "raw", "dataset", "evaluation", "release", "integrations"},
 }
 UI_LIBRARIES = {"typer", "rich", "click"}
 
