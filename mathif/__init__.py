@@ -8,6 +8,8 @@
   MathIF's three scores over them;
 - :func:`as_item` turns a row of any of the tool's, MathIF's or the Hub's formats into an
   item.
+- RL rewards: :class:`RewardConfig`, :func:`reward`, :func:`ground_truth_text`, and the
+  trainers' adapters :func:`make_verl_reward`, :func:`trl_reward`, :func:`openrlhf_reward`.
 
 Names outside this list (``curation.*``, ``constraints.*``) may change between versions.
 """
@@ -17,12 +19,20 @@ from curation.integrations import (
     BenchItem,
     Benchmark,
     ConstraintVerdict,
+    GroundTruthError,
+    RewardConfig,
+    RewardResult,
     Verdict,
     as_item,
+    ground_truth_text,
     load,
+    make_verl_reward,
     mean_scores,
+    openrlhf_reward,
+    reward,
     score,
     score_batch,
+    trl_reward,
 )
 
 __all__ = [
@@ -38,4 +48,13 @@ __all__ = [
     "score",
     "score_batch",
     "Verdict",
+    # RL rewards
+    "ground_truth_text",
+    "GroundTruthError",
+    "make_verl_reward",
+    "openrlhf_reward",
+    "reward",
+    "RewardConfig",
+    "RewardResult",
+    "trl_reward",
 ]

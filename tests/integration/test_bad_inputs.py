@@ -307,6 +307,43 @@ CASES = [
         2,
         ("s.jsonl:1", "malformed JSON"),
     ),
+    # exports
+    Case(
+        "export lm-eval: no such dataset",
+        lambda t: ["export", "lm-eval", str(t / "nope"), str(t / "o")],
+        2,
+        ("nope", "no such file or folder"),
+    ),
+    Case(
+        "export lm-eval: out is a file",
+        lambda t: [
+            "export",
+            "lm-eval",
+            str(write(t / "d.jsonl", item())),
+            str(write(t / "o", "x")),
+            "--name",
+            "1.0.0",
+        ],
+        2,
+        ("o",),
+    ),
+    Case(
+        "export lighteval: malformed data",
+        lambda t: ["export", "lighteval", str(write(t / "d.jsonl", "{x\n")), str(t / "o"), "--name", "1.0.0"],
+        2,
+        ("d.jsonl:1", "malformed JSON"),
+    ),
+    Case(
+        "export verl: out under a file",
+        lambda t: [
+            "export",
+            "verl",
+            str(write(t / "d.jsonl", item())),
+            str(write(t / "f", "x") / "o.parquet"),
+        ],
+        2,
+        ("f",),
+    ),
     # recipes
     Case("build: no recipe", lambda t: ["build", str(t / "nope.toml")], 2, ("nope.toml", "no such recipe")),
     Case(
