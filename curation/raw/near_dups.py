@@ -21,9 +21,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-from rapidfuzz import fuzz, process
-
 from curation.core import Problem
 
 __all__ = [
@@ -122,6 +119,9 @@ class NearDuplicates:
 
 def _similar_pairs(keys: Sequence[str], threshold: float) -> list[tuple[int, int, float]]:
     """(i, j, score) with i < j and score >= threshold; blocks of rows against the rest."""
+    import numpy as np  # here, not at the top: importing the stage stays light
+    from rapidfuzz import fuzz, process
+
     found: list[tuple[int, int, float]] = []
     n = len(keys)
     for start in range(0, n, _ROWS_PER_BLOCK):
@@ -201,6 +201,9 @@ def match_questions(
     questions: Sequence[str], problems: Sequence[Problem], cutoff: float = DEFAULT_MATCH_CUTOFF
 ) -> list[Match]:
     """For every question, the most similar problem (ties: the earlier problem) and the score."""
+    import numpy as np  # here, not at the top: importing the stage stays light
+    from rapidfuzz import fuzz, process
+
     if not questions:
         return []
     if not problems:

@@ -1,6 +1,8 @@
 """Scoring a response against an item: the answer/reasoning split, grading, per-item verdicts, summaries. Imports core only."""
 
-from curation.scoring.grading import grade, grade_detail, is_gradable
+# grade, grade_detail and is_gradable import math-verify (and sympy) on their first call
+# (curation.scoring.lazy_grading): importing the stage stays light.
+from curation.scoring.lazy_grading import grade, grade_detail, is_gradable
 from curation.scoring.score import ItemScore, SampleScore, outputs_of, score_item, score_output
 from curation.scoring.split import THINK_MODES, SplitResponse, split_response
 from curation.scoring.summary import (

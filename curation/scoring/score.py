@@ -28,7 +28,7 @@ from constraints import Instance
 from constraints.base import SCOPES
 from constraints.scope import checked_on
 from curation.core import InputError, Item
-from curation.scoring.grading import grade_detail
+from curation.scoring.lazy_grading import grade_detail
 from curation.scoring.split import SplitResponse, split_response
 
 OUTPUT_KEYS = ("output", "responses", "response")
