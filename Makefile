@@ -59,6 +59,7 @@ bench: setup
 	$(BIN)/python benchmarks/score_bench.py
 	$(BIN)/python benchmarks/raw_bench.py
 	$(BIN)/python benchmarks/reward_bench.py
+	$(BIN)/python benchmarks/startup_bench.py
 
 # requests/s of the openai backend against a local api_server, concurrency 1 vs the default
 eval-bench: setup
