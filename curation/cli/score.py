@@ -10,7 +10,9 @@ import typer
 from rich.table import Table
 
 from curation.cli.console import console, progress_bar
-from curation.core import InputError
+from curation.core import InputError, default_jobs
+
+MAX_JOBS = 256
 from curation.scoring import GroupScores
 
 
@@ -117,6 +119,17 @@ def score_cmd(
             "--model", help="The model's name for the report (default: the generations file's name)."
         ),
     ] = "",
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            help="Worker processes that score (0: one per core this process may use, here "
+            f"{default_jobs()}). The files written are the same whatever the number.",
+            min=0,
+            max=MAX_JOBS,
+        ),
+    ] = 0,
 ) -> None:
     """Score generations made elsewhere: hard accuracy, soft accuracy and answer correctness.
 
@@ -138,7 +151,16 @@ def score_cmd(
         )
     with progress_bar("scoring") as progress:
         summary = score_generations(
-            data, generations, out, think_mode, fix_quirks, correctness, trace_scope, model, progress
+            data,
+            generations,
+            out,
+            think_mode,
+            fix_quirks,
+            correctness,
+            trace_scope,
+            model,
+            progress,
+            jobs or default_jobs(),
         )
     s = summary
     print_summary(

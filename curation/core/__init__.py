@@ -1,5 +1,6 @@
 """Records, errors, hashing, JSON/JSONL/parquet I/O, prompts, progress callbacks and where the shipped data and the home (MATHIF_HOME) are: what every stage shares. Imports nothing of curation."""
 
+from curation.core.cpus import default_jobs
 from curation.core.errors import InputError, ServiceFailure
 from curation.core.hashing import sha256_bytes, sha256_file, sha256_int, sha256_text
 from curation.core.home import (
@@ -14,9 +15,11 @@ from curation.core.home import (
 from curation.core.items import Item, dataset_files, item_from_dict, read_items
 from curation.core.jsonio import (
     JsonlLine,
+    atomic_file,
     check_output_folder,
     clean_text,
     dumps_line,
+    dumps_line_bytes,
     is_text,
     json_text,
     jsonl_line,
@@ -50,6 +53,7 @@ from curation.core.tomlio import parse_toml, toml_text
 from curation.core.version import __version__
 
 __all__ = [
+    "default_jobs",
     "HOME_ENV",
     "Shipped",
     "home_dir",
@@ -74,6 +78,8 @@ __all__ = [
     "parse_toml",
     "toml_text",
     "JsonlLine",
+    "atomic_file",
+    "dumps_line_bytes",
     "jsonl_line",
     "jsonl_lines",
     "parse_json",

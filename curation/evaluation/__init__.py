@@ -2,7 +2,7 @@
 
 from curation.evaluation.config import TRACE_SCOPES, EvalConfig, make_config
 from curation.evaluation.data import EvalItem, eval_items, load_dataset, prompts_of
-from curation.evaluation.outside import read_generations, score_generations
+from curation.evaluation.outside import index_generations, score_generations
 from curation.evaluation.records import RunRecord
 from curation.evaluation.run import EvalIncomplete, EvalOutcome, run_compare, run_eval
 from curation.evaluation.summary import EvalSummary
@@ -18,7 +18,7 @@ __all__ = [
     "load_dataset",
     "prompts_of",
     "make_config",
-    "read_generations",
+    "index_generations",
     "score_generations",
     "run_compare",
     "run_eval",

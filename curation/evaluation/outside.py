@@ -19,12 +19,13 @@ there: ``items.jsonl``, ``samples.jsonl``, ``summary.json``, ``report.md`` and `
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from curation.core import InputError, Progress, jsonl_lines, no_progress, open_dataset
+from curation.core import InputError, Progress, jsonl_line, no_progress, open_dataset
 from curation.evaluation.config import RUNS
 from curation.evaluation.data import EvalItem, eval_items
 from curation.evaluation.run import write_results
@@ -32,7 +33,10 @@ from curation.evaluation.store import Generation, GenKey
 from curation.evaluation.summary import EvalSummary, RunDescription
 from curation.scoring import outputs_of
 
-_OPTIONAL = ("finish_reason", "completion_tokens")
+
+Ref = tuple[int, int, int, int]
+"""Where one sample is: (byte offset of its line, line length, line number, its place in the
+line's list of outputs)."""
 
 
 def _generation(
@@ -44,19 +48,84 @@ def _generation(
         raise InputError(where[0], where[1], str(exc)) from None
 
 
-def read_generations(path: Path, items: Sequence[EvalItem], single_file: bool) -> dict[GenKey, Generation]:
-    """Every sample of the generations file, keyed as ``mathif eval`` keys them."""
+def _raw_lines(path: Path) -> Iterator[tuple[int, int, bytes]]:
+    """(offset, line number, bytes) of every line of ``path``."""
+    try:
+        fh = path.open("rb")
+    except FileNotFoundError:
+        raise InputError(path, None, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(path, None, "is a folder, expected a .jsonl file") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(path, None, f"cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+    with fh:
+        offset = 0
+        for number, raw in enumerate(fh, start=1):
+            yield offset, number, raw
+            offset += len(raw)
+
+
+def _object(path: Path, number: int, raw: bytes) -> dict[str, Any] | None:
+    """The JSON object of one line (None: a blank line); model text keeps no lone surrogate."""
+    line = jsonl_line(number, raw, surrogates="replace")  # model text: U+FFFD, not an error
+    if line is None:
+        return None
+    if line.error is not None:
+        raise InputError(path, number, line.error)
+    if not isinstance(line.value, dict):
+        raise InputError(path, number, "expected a JSON object")
+    return line.value
+
+
+@dataclass
+class FileGenerations:
+    """The generations of a file, found by :func:`index_generations` and read again line by
+    line when an item is scored (each process opens the file for itself)."""
+
+    path: Path
+    refs: dict[tuple[str, str], list[Ref]]
+    _fh: IO[bytes] | None = field(default=None, repr=False)
+    _pid: int = field(default=0, repr=False)
+
+    def samples(self) -> dict[tuple[str, str], int]:
+        return {k: len(v) for k, v in self.refs.items()}
+
+    def _file(self) -> IO[bytes]:
+        if self._fh is None or self._pid != os.getpid():  # a forked worker reads on its own
+            self._fh, self._pid = self.path.open("rb"), os.getpid()
+        return self._fh
+
+    def close(self) -> None:
+        if self._fh is not None and self._pid == os.getpid():
+            self._fh.close()
+        self._fh = None
+
+    def of(self, key: str, run: str) -> list[Generation]:
+        fh = self._file()
+        out = []
+        for sample, (offset, length, number, position) in enumerate(self.refs[(key, run)]):
+            fh.seek(offset)
+            raw = fh.read(length)
+            obj = _object(self.path, number, raw)
+            if obj is None or len(raw) != length:
+                raise InputError(self.path, number, "changed while it was being scored")
+            output = outputs_of(obj, self.path, number)[position]
+            out.append(_generation(obj, key, run, sample, output, (self.path, number)))
+        return out
+
+
+def index_generations(path: Path, items: Sequence[EvalItem], single_file: bool) -> FileGenerations:
+    """Check every line of the generations file and note where each sample is (nothing of
+    the texts is kept): keyed as ``mathif eval`` keys them, samples numbered 0..n-1."""
     keys = {e.key for e in items}
-    done: dict[GenKey, Generation] = {}
+    found: dict[GenKey, Ref] = {}
     keyed: bool | None = None
     position = 0  # aligned layout: the item of the next line
-    for line in jsonl_lines(path, surrogates="replace"):  # model text: U+FFFD, not an error
-        where = (path, line.number)
-        if line.error is not None:
-            raise InputError(where[0], where[1], line.error)
-        obj = line.value
-        if not isinstance(obj, dict):
-            raise InputError(where[0], where[1], "expected a JSON object")
+    for offset, number, raw in _raw_lines(path):
+        obj = _object(path, number, raw)
+        if obj is None:
+            continue
+        where = (path, number)
         has_key = "key" in obj
         if keyed is None:
             keyed = has_key
@@ -68,7 +137,7 @@ def read_generations(path: Path, items: Sequence[EvalItem], single_file: bool) -
                 )
         elif has_key != keyed:
             raise InputError(where[0], where[1], "mixes lines with and without 'key'; use one layout")
-        outputs = outputs_of(obj, path, line.number)
+        outputs = outputs_of(obj, path, number)
         if keyed:
             key, run = obj["key"], obj.get("run", RUNS[0])
             if not isinstance(key, str) or key not in keys:
@@ -88,27 +157,29 @@ def read_generations(path: Path, items: Sequence[EvalItem], single_file: bool) -
             raise InputError(
                 where[0], where[1], "field 'sample' goes with one output string, as an integer >= 0"
             )
-        for offset, output in enumerate(outputs):
-            gen = _generation(obj, key, run, first + offset, output, where)
-            if gen.id in done:
+        for place, output in enumerate(outputs):
+            gen = _generation(obj, key, run, first + place, output, where)  # checks every field
+            if gen.id in found:
                 raise InputError(
                     where[0], where[1], f"a second generation for {key} run {run} sample {gen.sample}"
                 )
-            done[gen.id] = gen
+            found[gen.id] = (offset, len(raw), number, place)
     if keyed is None:
         raise InputError(path, None, "holds no generations (the file is empty or blank)")
-    return done
-
-
-def _sample_counts(
-    done: Mapping[GenKey, Generation], items: Sequence[EvalItem], path: Path
-) -> tuple[tuple[str, ...], dict[tuple[str, str], int]]:
-    """(runs scored, samples per (key, run)); every item needs the run with constraints,
-    and the run without them for every item or none; samples numbered 0..n-1."""
-    counts: Counter[tuple[str, str]] = Counter((k, r) for k, r, _ in done)
-    for (key, run), n in counts.items():
-        if any((key, run, s) not in done for s in range(n)):
+    refs: dict[tuple[str, str], list[Ref]] = {}
+    for (key, run, sample), ref in sorted(found.items()):
+        refs.setdefault((key, run), []).append(ref)
+        if len(refs[(key, run)]) != sample + 1:
+            n = sum(1 for k, r, _ in found if (k, r) == (key, run))
             raise InputError(path, None, f"{key} run {run}: samples must be numbered 0 to {n - 1}")
+    return FileGenerations(path, refs)
+
+
+def _check_runs(
+    counts: Mapping[tuple[str, str], int], items: Sequence[EvalItem], path: Path
+) -> tuple[str, ...]:
+    """The runs scored: every item needs the run with constraints, and the run without them
+    for every item or none."""
     missing = [e for e in items if (e.key, RUNS[0]) not in counts]
     if missing:
         first = missing[0].item
@@ -124,8 +195,7 @@ def _sample_counts(
         raise InputError(
             path, None, f"run plain is given for {len(plain)} of {len(items)} items (not {lacking})"
         )
-    runs = RUNS if plain else RUNS[:1]
-    return runs, dict(counts)
+    return RUNS if plain else RUNS[:1]
 
 
 def score_generations(
@@ -138,14 +208,17 @@ def score_generations(
     trace_scope: str = "answer",
     model: str = "",
     progress: Progress = no_progress,
+    jobs: int = 1,
 ) -> EvalSummary:
-    """Read, check, score and write the eval results of outside generations (see above)."""
+    """Check, score and write the eval results of outside generations (see above): the file
+    is read once to check it and find each sample, then item by item as it is scored, in
+    ``jobs`` worker processes; memory does not grow with the file."""
     if out.exists() and not out.is_dir():
         raise InputError(out, None, "exists and is not a folder")
     dataset = open_dataset(data)
     items = eval_items(dataset)
-    done = read_generations(generations, items, single_file=len(dataset.files) == 1)
-    runs, samples = _sample_counts(done, items, generations)
+    gens = index_generations(generations, items, single_file=len(dataset.files) == 1)
+    runs = _check_runs(gens.samples(), items, generations)
     run = RunDescription(
         model=model or f"generations {generations.name}",
         backend="outside generations",
@@ -157,4 +230,7 @@ def score_generations(
         trace_scope=trace_scope,
         correctness_graded=with_correctness,
     )
-    return write_results(out, items, runs, done, samples, run, with_correctness, progress)
+    try:
+        return write_results(out, items, runs, gens, run, with_correctness, progress, jobs)
+    finally:
+        gens.close()

@@ -6,7 +6,7 @@ generate what is missing (resumable) -> score with ``curation.scoring`` ->
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,12 +17,12 @@ from curation.core import (
     Progress,
     ServiceFailure,
     __version__,
+    atomic_file,
     no_progress,
     open_dataset,
     redact,
     write_atomic,
     write_json,
-    write_jsonl,
 )
 from curation.evaluation.backends import Backend, GenRequest, make_backend, prompt_seed
 from curation.evaluation.config import EvalConfig, Sampling, describe
@@ -30,10 +30,11 @@ from curation.evaluation.data import EvalItem, eval_items, fingerprint
 from curation.evaluation.records import GenerationSettings, RunInfo, RunRecord
 from curation.evaluation.report.markdown import compare_rows, render_compare, render_report
 from curation.evaluation.report.plots import COMPARE_PLOT, write_compare_plot, write_plots
-from curation.evaluation.samples import SAMPLES, sample_rows
-from curation.evaluation.score import Samples, item_rows, score_eval
+from curation.evaluation.samples import SAMPLES
+from curation.evaluation.score import Generations, InMemory, ScoreSettings
 from curation.evaluation.store import Generation, GenKey, RunFolder, model_fingerprint
 from curation.evaluation.summary import EvalSummary, RunDescription, summary_of
+from curation.evaluation.workers import score_items
 
 SUMMARY = "summary.json"
 ITEMS = "items.jsonl"
@@ -195,35 +196,29 @@ def score_and_report(
         fix_quirks=config.fix_quirks,
         trace_scope=config.trace_scope,
     )
-    return write_results(config.out, items, config.runs, done, config.sampling.samples, run)
+    gens = InMemory(done, config.sampling.samples)
+    return write_results(config.out, items, config.runs, gens, run)
 
 
 def write_results(
     out: Path,
     items: Sequence[EvalItem],
     runs: Sequence[str],
-    done: Mapping[GenKey, Generation],
-    samples: Samples,
+    gens: Generations,
     run: RunDescription,
     with_correctness: bool = True,
     progress: Progress = no_progress,
+    jobs: int = 1,
 ) -> EvalSummary:
-    """Score ``done`` and write ``items.jsonl``, ``samples.jsonl``, ``summary.json``,
-    ``plots/`` and ``report.md`` into ``out`` (``mathif eval`` and ``mathif score``)."""
-    scores = score_eval(
-        items,
-        runs,
-        done,
-        samples,
-        run.think_mode,
-        run.fix_quirks,
-        run.trace_scope,
-        with_correctness,
-        progress,
-    )
+    """Score the generations and write ``items.jsonl``, ``samples.jsonl``, ``summary.json``,
+    ``plots/`` and ``report.md`` into ``out`` (``mathif eval`` and ``mathif score``); the
+    lines are written as each item is scored, in ``jobs`` processes (see
+    :mod:`curation.evaluation.workers`), and each file appears whole or not at all."""
+    settings = ScoreSettings(tuple(runs), run.think_mode, run.fix_quirks, run.trace_scope, with_correctness)
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_file(out / ITEMS) as items_out, atomic_file(out / SAMPLES) as samples_out:
+        scores = score_items(items, gens, settings, items_out, samples_out, jobs, out, progress)
     summary = summary_of(scores, run)
-    write_jsonl(out / ITEMS, item_rows(scores))
-    write_jsonl(out / SAMPLES, sample_rows(scores, done, samples, run.think_mode))
     summary.write(out / SUMMARY)
     plots = write_plots(summary, out / PLOTS_DIR)
     rel = [f"{PLOTS_DIR}/{p.name}" for p in plots]

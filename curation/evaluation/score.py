@@ -4,23 +4,30 @@ The run with constraints gives MathIF's three scores (HAcc, SAcc,
 correctness); the run without them gives correctness without constraints
 (and how often the constraints hold unasked).  ``trace_scope`` adds the
 verdicts of the constraints checked on the reasoning trace (as ReasonIF
-does) through ``score_item(..., scope_override=...)``: ``reasoning``, or
+does) through ``score_split(..., scope_override=...)``: ``reasoning``, or
 ``both`` (reasoning, and a constraint counted as followed only when the
 answer and the reasoning both follow it).  An empty text follows no
 constraint, as in MathIF's harness.  The run with constraints keeps each
 item's own scopes (MathIF's items: the answer).
+
+One item at a time (:func:`score_one`): each sample is split once, and the same split
+gives the verdicts and the lines of ``items.jsonl`` and ``samples.jsonl``.  What the
+summary needs of an item is kept (:class:`ItemResult`, without the response texts), so a
+run holds per item a few numbers, never the generations.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from curation.core import Progress, no_progress
+from curation.core import Progress, dumps_line_bytes, no_progress
 from curation.evaluation.data import EvalItem
+from curation.evaluation.samples import sample_row
 from curation.evaluation.store import Generation, GenKey
-from curation.scoring import ItemScore, score_item
+from curation.scoring import ItemScore, SampleScore, SplitResponse, score_split, split_response
 
 
 @dataclass(frozen=True)
@@ -47,11 +54,193 @@ Samples = int | Mapping[tuple[str, str], int]
 key and run (``mathif score`` on outside generations, where items may differ)."""
 
 
-def outputs_of_run(
-    done: Mapping[GenKey, Generation], key: str, run: str, samples: Samples
-) -> list[Generation]:
-    n = samples if isinstance(samples, int) else samples[(key, run)]
-    return [done[(key, run, s)] for s in range(n)]
+class Generations(Protocol):
+    """Where the generations of a run come from: memory (``mathif eval``) or a file read line
+    by line (``mathif score``)."""
+
+    def of(self, key: str, run: str) -> list[Generation]:
+        """Samples 0, 1, ... of one item in one run."""
+        ...
+
+
+@dataclass(frozen=True)
+class InMemory:
+    """Generations held in a mapping (the run folder of ``mathif eval``)."""
+
+    done: Mapping[GenKey, Generation]
+    samples: Samples
+
+    def of(self, key: str, run: str) -> list[Generation]:
+        n = self.samples if isinstance(self.samples, int) else self.samples[(key, run)]
+        return [self.done[(key, run, s)] for s in range(n)]
+
+
+@dataclass(frozen=True)
+class ScoreSettings:
+    runs: tuple[str, ...]
+    think_mode: str = "mathif"
+    fix_quirks: bool = False
+    trace_scope: str = "answer"
+    with_correctness: bool = True
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """One item's verdicts in every run, and the lengths of its samples in the run with
+    constraints (completion tokens where the backend gave them, and characters)."""
+
+    index: int
+    constraints: ItemScore
+    plain: ItemScore | None
+    reasoning: ItemScore | None
+    both: ItemScore | None
+    tokens: tuple[int | None, ...]
+    chars: tuple[int, ...]
+
+    def slim(self) -> ItemResult:
+        """Without what only the per-sample lines show (the extracted answers)."""
+
+        def thin(score: ItemScore | None) -> ItemScore | None:
+            if score is None:
+                return None
+            samples = tuple(dataclasses.replace(s, extracted=None) for s in score.samples)
+            return dataclasses.replace(score, samples=samples)
+
+        return dataclasses.replace(
+            self,
+            constraints=thin(self.constraints),  # type: ignore[arg-type]
+            plain=thin(self.plain),
+            reasoning=thin(self.reasoning),
+            both=thin(self.both),
+        )
+
+
+Packed = tuple[Any, ...]
+"""An :class:`ItemResult` without its item (what a worker process sends back)."""
+
+
+def pack(result: ItemResult) -> Packed:
+    def samples(score: ItemScore | None) -> tuple[SampleScore, ...] | None:
+        return None if score is None else score.samples
+
+    r = result
+    return (r.index, *(samples(s) for s in (r.constraints, r.plain, r.reasoning, r.both)), r.tokens, r.chars)
+
+
+def unpack(packed: Packed, e: EvalItem) -> ItemResult:
+    """The result :func:`pack` packed, around its item ``e``."""
+    index, constraints, plain, reasoning, both, tokens, chars = packed
+
+    def score(samples: tuple[SampleScore, ...] | None, scope: str | None) -> ItemScore | None:
+        return None if samples is None else ItemScore(index, e.item, samples, scope)
+
+    return ItemResult(
+        index,
+        ItemScore(index, e.item, constraints, None),
+        score(plain, None),
+        score(reasoning, "reasoning"),
+        score(both, "both"),
+        tokens,
+        chars,
+    )
+
+
+@dataclass(frozen=True)
+class ScoredItem:
+    result: ItemResult
+    item_line: bytes  # its line of items.jsonl
+    sample_lines: bytes  # its lines of samples.jsonl
+
+
+def _item_score(index: int, e: EvalItem, samples: Sequence[SampleScore], scope: str | None) -> ItemScore:
+    return ItemScore(index, e.item, tuple(samples), scope)
+
+
+def score_one(index: int, e: EvalItem, gens: Generations, settings: ScoreSettings) -> ScoredItem:
+    """Every run of one item: its verdicts, its line of ``items.jsonl`` and its lines of
+    ``samples.jsonl`` (each sample split once)."""
+    st = settings
+    item = e.item
+    outs = gens.of(e.key, "constraints")
+    parts = [split_response(g.output, st.think_mode) for g in outs]
+    constraints = _item_score(
+        index, e, [score_split(item, p, st.fix_quirks, st.with_correctness) for p in parts], None
+    )
+    reasoning = both = plain = None
+    plain_gens: list[Generation] = []
+    plain_parts: list[SplitResponse] = []
+    if st.trace_scope != "answer":  # the same checks on the reasoning trace (correctness is the answer's)
+        reasoning = _item_score(
+            index, e, [score_split(item, p, st.fix_quirks, False, "reasoning") for p in parts], "reasoning"
+        )
+    if st.trace_scope == "both":
+        both = _item_score(
+            index, e, [score_split(item, p, st.fix_quirks, False, "both") for p in parts], "both"
+        )
+    if "plain" in st.runs:
+        plain_gens = gens.of(e.key, "plain")
+        plain_parts = [split_response(g.output, st.think_mode) for g in plain_gens]
+        plain = _item_score(
+            index, e, [score_split(item, p, st.fix_quirks, st.with_correctness) for p in plain_parts], None
+        )
+    result = ItemResult(
+        index,
+        constraints,
+        plain,
+        reasoning,
+        both,
+        tuple(g.completion_tokens for g in outs),
+        tuple(len(g.output) for g in outs),
+    )
+    lines = [
+        dumps_line_bytes(sample_row(e, "constraints", k, g, parts[k], constraints, reasoning, both))
+        for k, g in enumerate(outs)
+    ]
+    if plain is not None:
+        lines += [
+            dumps_line_bytes(sample_row(e, "plain", k, g, plain_parts[k], plain, None, None))
+            for k, g in enumerate(plain_gens)
+        ]
+    return ScoredItem(result.slim(), dumps_line_bytes(item_row(e, result)), b"".join(lines))
+
+
+def item_row(e: EvalItem, result: ItemResult) -> dict[str, Any]:
+    """items.jsonl: the row of ``mathif score`` for the run with constraints, plus the rest."""
+    row = {"key": e.key} | result.constraints.to_row()
+    if result.plain is not None:
+        p = result.plain
+        row["plain"] = {"correct": p.correct, "hard": p.hard, "soft": p.soft}
+    if result.reasoning is not None:
+        r = result.reasoning
+        row["reasoning"] = {"hard": r.hard, "soft": r.soft, "follow": r.to_row()["follow"]}
+    if result.both is not None:
+        b = result.both
+        row["both"] = {"hard": b.hard, "soft": b.soft}
+    return row
+
+
+def collect(items: Sequence[EvalItem], results: Sequence[ItemResult], settings: ScoreSettings) -> EvalScores:
+    """The scores of a whole run from its items' results (in item order)."""
+    tokens = [t for r in results for t in r.tokens]
+    use_tokens = bool(tokens) and all(t is not None for t in tokens)
+    lengths = []
+    for r in results:
+        for s, t, c in zip(r.constraints.samples, r.tokens, r.chars, strict=True):
+            lengths.append(SampleLength(t if use_tokens and t is not None else c, s.hard, s.soft, s.correct))
+    runs, scope = settings.runs, settings.trace_scope
+
+    def column(name: str) -> tuple[ItemScore, ...]:
+        return tuple(getattr(r, name) for r in results)
+
+    return EvalScores(
+        items=tuple(items),
+        constraints=column("constraints"),
+        plain=column("plain") if "plain" in runs else None,
+        reasoning=column("reasoning") if scope != "answer" else None,
+        both=column("both") if scope == "both" else None,
+        lengths=tuple(lengths),
+        length_unit="tokens" if use_tokens else "characters",
+    )
 
 
 def score_eval(
@@ -65,57 +254,11 @@ def score_eval(
     with_correctness: bool = True,
     progress: Progress = no_progress,
 ) -> EvalScores:
-    """Every item's verdicts in every run; ``progress(done, total)`` after each item."""
-    constraints, plain, reasoning, both, lengths = [], [], [], [], []
-    gens_all: list[Generation] = []
+    """Every item's verdicts in every run, in memory; ``progress(done, total)`` after each item."""
+    settings = ScoreSettings(tuple(runs), think_mode, fix_quirks, trace_scope, with_correctness)
+    gens = InMemory(done, samples)
+    results = []
     for index, e in enumerate(items):
-        gens = outputs_of_run(done, e.key, "constraints", samples)
-        gens_all.extend(gens)
-        outs = [g.output for g in gens]
-        score = score_item(index, e.item, outs, think_mode, fix_quirks, with_correctness)
-        constraints.append(score)
-        if trace_scope != "answer":  # the same checks on the reasoning trace (correctness is the answer's)
-            reasoning.append(
-                score_item(index, e.item, outs, think_mode, fix_quirks, False, scope_override="reasoning")
-            )
-        if trace_scope == "both":
-            both.append(score_item(index, e.item, outs, think_mode, fix_quirks, False, scope_override="both"))
-        if "plain" in runs:
-            p_outs = [g.output for g in outputs_of_run(done, e.key, "plain", samples)]
-            plain.append(score_item(index, e.item, p_outs, think_mode, fix_quirks, with_correctness))
+        results.append(score_one(index, e, gens, settings).result)
         progress(index + 1, len(items))
-    use_tokens = bool(gens_all) and all(g.completion_tokens is not None for g in gens_all)
-    pos = 0
-    for score in constraints:
-        for s in score.samples:
-            g = gens_all[pos]
-            pos += 1
-            length = g.completion_tokens if use_tokens and g.completion_tokens is not None else len(g.output)
-            lengths.append(SampleLength(length, s.hard, s.soft, s.correct))
-    return EvalScores(
-        items=tuple(items),
-        constraints=tuple(constraints),
-        plain=tuple(plain) if "plain" in runs else None,
-        reasoning=tuple(reasoning) if trace_scope != "answer" else None,
-        both=tuple(both) if trace_scope == "both" else None,
-        lengths=tuple(lengths),
-        length_unit="tokens" if use_tokens else "characters",
-    )
-
-
-def item_rows(scores: EvalScores) -> list[dict[str, Any]]:
-    """items.jsonl: the row of ``mathif score`` for the run with constraints, plus the rest."""
-    rows = []
-    for i, e in enumerate(scores.items):
-        row = {"key": e.key} | scores.constraints[i].to_row()
-        if scores.plain is not None:
-            p = scores.plain[i]
-            row["plain"] = {"correct": p.correct, "hard": p.hard, "soft": p.soft}
-        if scores.reasoning is not None:
-            r = scores.reasoning[i]
-            row["reasoning"] = {"hard": r.hard, "soft": r.soft, "follow": r.to_row()["follow"]}
-        if scores.both is not None:
-            b = scores.both[i]
-            row["both"] = {"hard": b.hard, "soft": b.soft}
-        rows.append(row)
-    return rows
+    return collect(items, results, settings)

@@ -34,6 +34,22 @@ class SplitResponse:
     answer: str
 
 
+def _before(text: str, tag: str) -> str:
+    """``text.split(tag)[0]`` (the whole text when ``tag`` is absent)."""
+    i = text.find(tag)
+    return text if i == -1 else text[:i]
+
+
+def _second_piece(text: str, tag: str) -> str:
+    """``text.split(tag)[1]`` if ``tag`` is in ``text``, else ``text``."""
+    i = text.find(tag)
+    if i == -1:
+        return text
+    start = i + len(tag)
+    end = text.find(tag, start)
+    return text[start:] if end == -1 else text[start:end]
+
+
 def _split_mathif(h: str) -> SplitResponse:
     """Reproduce the MathIF reference harness exactly (including its quirks).
 
@@ -54,21 +70,14 @@ def _split_mathif(h: str) -> SplitResponse:
     ``<think>`` tags the reasoning/answer is cut at the second ``<think>``; with two
     ``<answer>`` tags only the text up to the second ``<answer>`` is kept.
     """
-    think = h
-    if _THINK_CLOSE in h:
-        think = think.split(_THINK_CLOSE)[0]
-    if _THINK_OPEN in think:
-        think = think.split(_THINK_OPEN)[1]
-
-    answer = h
-    if _THINK_OPEN in answer:
-        answer = answer.split(_THINK_OPEN)[1]
-    if _THINK_CLOSE in answer:
-        answer = answer.split(_THINK_CLOSE)[1]
-    if _ANSWER_OPEN in answer:
-        answer = answer.split(_ANSWER_OPEN)[1]
-    if _ANSWER_CLOSE in answer:
-        answer = answer.split(_ANSWER_CLOSE)[0]
+    # The same cuts with str.find: split(tag)[0] is the text before the first tag, and
+    # split(tag)[1] the text between the first and the second (one pass, no list of pieces).
+    think = _before(h, _THINK_CLOSE)
+    think = _second_piece(think, _THINK_OPEN)
+    answer = _second_piece(h, _THINK_OPEN)
+    answer = _second_piece(answer, _THINK_CLOSE)
+    answer = _second_piece(answer, _ANSWER_OPEN)
+    answer = _before(answer, _ANSWER_CLOSE)
     return SplitResponse(reasoning=think, answer=answer)
 
 
