@@ -11,9 +11,9 @@ from rich.table import Table
 
 from curation.cli.console import console, progress_bar
 from curation.core import InputError, default_jobs
+from curation.scoring import GroupScores
 
 MAX_JOBS = 256
-from curation.scoring import GroupScores
 
 
 def _pct(x: float) -> str:

@@ -33,7 +33,6 @@ from curation.evaluation.store import Generation, GenKey
 from curation.evaluation.summary import EvalSummary, RunDescription
 from curation.scoring import outputs_of
 
-
 Ref = tuple[int, int, int, int]
 """Where one sample is: (byte offset of its line, line length, line number, its place in the
 line's list of outputs)."""
