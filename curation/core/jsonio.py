@@ -13,12 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
-from curation.core.errors import InputError
+import orjson as _orjson  # faster JSON, used only where it gives json's exact result
 
-try:  # a faster reader and writer of JSON, used only where it gives json's exact result
-    import orjson as _orjson
-except ImportError:  # pragma: no cover - orjson is a dependency; json does the same, slower
-    _orjson = None
+from curation.core.errors import InputError
 
 Surrogates = Literal["refuse", "replace"]
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -106,8 +103,6 @@ def _fast_loads(line: bytes) -> Any:
     value it returns needs none of those checks; it reads integers past 64 bits as floats, so
     a value holding any float is read again by ``json`` (floats are rare in the files the tool
     reads).  Any orjson error goes to the ``json`` path, which names the problem."""
-    if _orjson is None:
-        return _SLOW
     try:
         value = _orjson.loads(line)
     except Exception:  # noqa: BLE001 - orjson.JSONDecodeError and its recursion limit
@@ -217,8 +212,6 @@ def dumps_line_bytes(row: dict[str, Any]) -> bytes:
     is json's (``ensure_ascii=False``) character for character, and small values (booleans,
     null, integers, finite floats, lists and objects of them) are written as ``json.dumps``
     writes them; anything else goes through ``json`` itself."""
-    if _orjson is None:
-        return dumps_line(row).encode("utf-8")
     return _dumps_fast(row).encode("utf-8") + b"\n"
 
 

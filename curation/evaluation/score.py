@@ -35,7 +35,7 @@ class SampleLength:
     length: int  # completion tokens, or characters when the backend gave no token count
     hard: bool
     soft: float
-    correct: bool
+    correct: bool | None  # None: the gold cannot be graded
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any
 
 from curation.core import JsonRecord, dicts_of, records_of, typed
 from curation.evaluation.score import EvalScores, SampleLength
-from curation.scoring import Breakdown, FollowRate, GroupScores, ItemScore, summarize
+from curation.scoring import Breakdown, FollowRate, GroupScores, ItemScore, mean_correct, summarize, ungraded
 
 LENGTH_BINS = 6
 _NUM = (int, float)
@@ -190,6 +190,7 @@ class EvalSummary(JsonRecord):
     reasoning_scope: ScopeScores | None
     both_scope: ScopeScores | None
     run: RunDescription
+    ungraded: int = 0  # items whose gold cannot be graded: left out of every correctness figure
 
     @property
     def hacc(self) -> float:
@@ -220,6 +221,7 @@ class EvalSummary(JsonRecord):
             "correctness_without_constraints": o.correctness_without_constraints,
             "items": o.items,
             "samples": self.samples,
+            "ungraded": self.ungraded,
         }
         if self.plain is not None:
             out["plain"] = self.plain.to_dict()
@@ -259,6 +261,7 @@ class EvalSummary(JsonRecord):
             reasoning_scope=optional("reasoning_scope", ScopeScores),
             both_scope=optional("both_scope", ScopeScores),
             run=RunDescription.from_dict(typed(doc["run"], dict, "run")),
+            ungraded=typed(doc.get("ungraded", 0), int, "ungraded"),
         )
 
 
@@ -302,7 +305,7 @@ def length_bins(lengths: Sequence[SampleLength], bins: int = LENGTH_BINS) -> lis
             samples=len(chunk),
             hacc=_mean([float(c.hard) for c in chunk]),
             sacc=_mean([c.soft for c in chunk]),
-            correctness=_mean([float(c.correct) for c in chunk]),
+            correctness=_mean([float(c.correct) for c in chunk if c.correct is not None]),
         )
         for chunk in chunks
     ]
@@ -320,7 +323,7 @@ def _with_plain(
 ) -> dict[str, GroupScores]:
     """Each group's scores with the correctness of its items in the run without constraints."""
     return {
-        name: dataclasses.replace(g, correctness_without_constraints=_mean([s.correct for s in plain[name]]))
+        name: dataclasses.replace(g, correctness_without_constraints=mean_correct(plain[name]))
         if name in plain
         else g
         for name, g in groups.items()
@@ -355,4 +358,5 @@ def summary_of(scores: EvalScores, run: RunDescription) -> EvalSummary:
         reasoning_scope=ScopeScores.of(summarize(scores.reasoning)) if scores.reasoning is not None else None,
         both_scope=ScopeScores.of(summarize(scores.both)) if scores.both is not None else None,
         run=run,
+        ungraded=ungraded(scores.constraints) if run.correctness_graded else 0,
     )

@@ -45,13 +45,25 @@ class GroupScores:
 
     @classmethod
     def of(cls, scores: Sequence[ItemScore]) -> GroupScores:
+        """Means over the items; correctness over the items whose gold can be graded."""
         n = len(scores)
         return cls(
             items=n,
             hacc=sum(s.hard for s in scores) / n if n else 0.0,
             sacc=sum(s.soft for s in scores) / n if n else 0.0,
-            correctness=sum(s.correct for s in scores) / n if n else 0.0,
+            correctness=mean_correct(scores),
         )
+
+
+def mean_correct(scores: Sequence[ItemScore]) -> float:
+    """Mean correctness of the items whose gold can be graded (0.0 when there are none)."""
+    graded = [c for c in (s.correct for s in scores) if c is not None]
+    return sum(graded) / len(graded) if graded else 0.0
+
+
+def ungraded(scores: Sequence[ItemScore]) -> int:
+    """How many items have a gold that cannot be graded (``correct`` None)."""
+    return sum(1 for s in scores if s.correct is None)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,15 @@ def render_report(summary: EvalSummary, plots: Sequence[str]) -> str:
         f"answer split `{run.think_mode}`, checks "
         f"{'with quirk fixes' if run.fix_quirks else 'as MathIF'}"
         f"{'' if run.correctness_graded else '; correctness not graded (--no-correctness)'}.",
+        *(
+            [
+                "",
+                f"{summary.ungraded} item(s) have a gold answer that cannot be graded by machine: "
+                "they are left out of every correctness figure (`correct` is null in items.jsonl).",
+            ]
+            if summary.ungraded
+            else []
+        ),
         "",
         "## Scores",
         "",
