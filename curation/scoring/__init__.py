@@ -3,13 +3,22 @@
 # grade, grade_detail and is_gradable import math-verify (and sympy) on their first call
 # (curation.scoring.lazy_grading): importing the stage stays light.
 from curation.scoring.lazy_grading import grade, grade_detail, is_gradable
-from curation.scoring.score import ItemScore, SampleScore, outputs_of, score_item, score_output
+from curation.scoring.score import (
+    ItemScore,
+    SampleScore,
+    outputs_of,
+    score_item,
+    score_output,
+    score_split,
+)
 from curation.scoring.split import THINK_MODES, SplitResponse, split_response
 from curation.scoring.summary import (
     Breakdown,
     FollowRate,
     GroupScores,
+    mean_correct,
     summarize,
+    ungraded,
 )
 
 __all__ = [
@@ -24,8 +33,11 @@ __all__ = [
     "SampleScore",
     "score_item",
     "score_output",
+    "score_split",
     "split_response",
     "SplitResponse",
     "summarize",
+    "mean_correct",
+    "ungraded",
     "THINK_MODES",
 ]

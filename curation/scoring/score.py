@@ -50,10 +50,12 @@ def outputs_of(obj: Mapping[str, Any], path: str | Path = "", line: int = 0) -> 
 @dataclass(frozen=True)
 class SampleScore:
     follow: tuple[bool, ...]
-    correct: bool
+    correct: bool | None  # None: the gold cannot be graded (left out of correctness)
     answer_chars: int
     reasoning_chars: int
     extracted: str | None = None  # what the grader read from the answer (not in items.jsonl)
+    grading: str | None = None  # how the grade was reached (samples.jsonl only)
+    answer_source: str | None = None  # where the final answer was found (samples.jsonl only)
 
     @property
     def hard(self) -> bool:
@@ -101,8 +103,10 @@ class ItemScore:
         return self._mean(s.soft for s in self.samples)
 
     @property
-    def correct(self) -> float:
-        return self._mean(float(s.correct) for s in self.samples)
+    def correct(self) -> float | None:
+        """Share of the samples graded correct; None when the gold cannot be graded."""
+        graded = [float(s.correct) for s in self.samples if s.correct is not None]
+        return self._mean(graded) if graded else None
 
     def to_row(self) -> dict[str, Any]:
         """One line of items.jsonl.  With one sample its verdicts are the top-level
@@ -150,8 +154,18 @@ def score_output(
     scope_override: str | None = None,
 ) -> SampleScore:
     """One sample: each constraint checked in its scope (or ``scope_override``), and correctness."""
+    return score_split(item, split_response(output, think_mode), fix_quirks, with_correctness, scope_override)
+
+
+def score_split(
+    item: Item,
+    parts: SplitResponse,
+    fix_quirks: bool = False,
+    with_correctness: bool = True,
+    scope_override: str | None = None,
+) -> SampleScore:
+    """:func:`score_output` of a response already split into reasoning and answer."""
     _check_override(scope_override)
-    parts = split_response(output, think_mode)
     answer = parts.answer
     scopes = item.scopes if scope_override is None else (scope_override,) * len(item.constraints)
     follow = tuple(
