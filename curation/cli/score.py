@@ -130,6 +130,13 @@ def score_cmd(
             max=MAX_JOBS,
         ),
     ] = 0,
+    plots: Annotated[
+        bool,
+        typer.Option(
+            "--plots/--no-plots",
+            help="Draw plots/*.png for the report (matplotlib: about a second, whatever the size).",
+        ),
+    ] = True,
 ) -> None:
     """Score generations made elsewhere: hard accuracy, soft accuracy and answer correctness.
 
@@ -137,6 +144,9 @@ def score_cmd(
     correctness: the answer graded with math-verify against the gold answer.  OUT
     gets what mathif eval writes: items.jsonl, samples.jsonl (one line per sample:
     response, answer, extracted answer, gold, verdicts), summary.json, report.md, plots/.
+    The generations file is read twice (checked whole first, then item by item) and never
+    held in memory; --jobs worker processes score, and the files are the same whatever
+    their number.
     """
     from curation.evaluation import TRACE_SCOPES, score_generations
     from curation.scoring import THINK_MODES
@@ -161,6 +171,7 @@ def score_cmd(
             model,
             progress,
             jobs or default_jobs(),
+            plots,
         )
     s = summary
     print_summary(
@@ -169,8 +180,8 @@ def score_cmd(
     if s.correctness_without_constraints is not None:
         console.print(f"correctness without constraints: {100 * s.correctness_without_constraints:.2f} %")
     console.print(
-        f"wrote {out / 'summary.json'}, {out / 'items.jsonl'}, {out / 'samples.jsonl'}, "
-        f"{out / 'report.md'} and {out / 'plots'}/",
+        f"wrote {out / 'summary.json'}, {out / 'items.jsonl'}, {out / 'samples.jsonl'}"
+        + (f", {out / 'report.md'} and {out / 'plots'}/" if plots else f" and {out / 'report.md'}"),
         markup=False,
         highlight=False,
     )

@@ -208,6 +208,7 @@ def score_generations(
     model: str = "",
     progress: Progress = no_progress,
     jobs: int = 1,
+    plots: bool = True,
 ) -> EvalSummary:
     """Check, score and write the eval results of outside generations (see above): the file
     is read once to check it and find each sample, then item by item as it is scored, in
@@ -230,6 +231,6 @@ def score_generations(
         correctness_graded=with_correctness,
     )
     try:
-        return write_results(out, items, runs, gens, run, with_correctness, progress, jobs)
+        return write_results(out, items, runs, gens, run, with_correctness, progress, jobs, plots)
     finally:
         gens.close()

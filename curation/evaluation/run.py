@@ -29,7 +29,7 @@ from curation.evaluation.config import EvalConfig, Sampling, describe
 from curation.evaluation.data import EvalItem, eval_items, fingerprint
 from curation.evaluation.records import GenerationSettings, RunInfo, RunRecord
 from curation.evaluation.report.markdown import compare_rows, render_compare, render_report
-from curation.evaluation.report.plots import COMPARE_PLOT, write_compare_plot, write_plots
+from curation.evaluation.report.plots import COMPARE_PLOT, PLOTS, write_compare_plot, write_plots
 from curation.evaluation.samples import SAMPLES
 from curation.evaluation.score import Generations, InMemory, ScoreSettings
 from curation.evaluation.store import Generation, GenKey, RunFolder, model_fingerprint
@@ -209,19 +209,24 @@ def write_results(
     with_correctness: bool = True,
     progress: Progress = no_progress,
     jobs: int = 1,
+    plots: bool = True,
 ) -> EvalSummary:
     """Score the generations and write ``items.jsonl``, ``samples.jsonl``, ``summary.json``,
-    ``plots/`` and ``report.md`` into ``out`` (``mathif eval`` and ``mathif score``); the
-    lines are written as each item is scored, in ``jobs`` processes (see
-    :mod:`curation.evaluation.workers`), and each file appears whole or not at all."""
+    ``plots/`` (unless ``plots`` is False) and ``report.md`` into ``out`` (``mathif eval``
+    and ``mathif score``); the lines are written as each item is scored, in ``jobs``
+    processes (see :mod:`curation.evaluation.workers`), and each file appears whole or not
+    at all."""
     settings = ScoreSettings(tuple(runs), run.think_mode, run.fix_quirks, run.trace_scope, with_correctness)
     out.mkdir(parents=True, exist_ok=True)
     with atomic_file(out / ITEMS) as items_out, atomic_file(out / SAMPLES) as samples_out:
         scores = score_items(items, gens, settings, items_out, samples_out, jobs, out, progress)
     summary = summary_of(scores, run)
     summary.write(out / SUMMARY)
-    plots = write_plots(summary, out / PLOTS_DIR)
-    rel = [f"{PLOTS_DIR}/{p.name}" for p in plots]
+    drawn = write_plots(summary, out / PLOTS_DIR) if plots else []
+    if not plots:  # no plot of an earlier run may sit beside this report
+        for name in PLOTS.values():
+            (out / PLOTS_DIR / name).unlink(missing_ok=True)
+    rel = [f"{PLOTS_DIR}/{p.name}" for p in drawn]
     write_atomic(out / REPORT, render_report(summary, rel))
     return summary
 

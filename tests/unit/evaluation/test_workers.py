@@ -100,9 +100,7 @@ def test_the_index_keeps_places_not_texts(tmp_path, dataset):
     assert all(len(ref) == 4 and all(type(x) is int for x in ref) for ref in refs)
     # and reads each sample back from its place
     e = items[3]
-    want = sorted(
-        (json.loads(x) for x in lines if json.loads(x)["key"] == e.key), key=lambda r: r["sample"]
-    )
+    want = sorted((json.loads(x) for x in lines if json.loads(x)["key"] == e.key), key=lambda r: r["sample"])
     assert [g.output for g in index.of(e.key, "constraints")] == [r["output"] for r in want]
 
 
@@ -152,3 +150,19 @@ def test_cli_jobs_option(tmp_path, dataset):
     assert result.exit_code == 2
     help_text = runner.invoke(app, ["score", "--help"], terminal_width=200).output
     assert "--jobs" in help_text and f"here {default_jobs()}" in help_text and "default: 0" in help_text
+
+
+def test_no_plots_draws_none_and_removes_an_earlier_runs(tmp_path, dataset):
+    write_generations(tmp_path / "gen.jsonl", dataset, samples=1, plain=False)
+    out = tmp_path / "out"
+    score_generations(dataset, tmp_path / "gen.jsonl", out, model="m", jobs=1)
+    with_plots = _files(out)
+    assert sorted(p.name for p in (out / "plots").iterdir())
+    assert "plots/" in with_plots["report.md"].decode()
+    score_generations(dataset, tmp_path / "gen.jsonl", out, model="m", jobs=1, plots=False)
+    assert list((out / "plots").iterdir()) == []
+    without = _files(out)
+    assert "plots/" not in without["report.md"].decode()
+    assert {k: v for k, v in without.items() if k != "report.md"} == {
+        k: v for k, v in with_plots.items() if k != "report.md"
+    }
