@@ -27,9 +27,45 @@ def count_words(text: str) -> int:
 
 @lru_cache(maxsize=1)
 def _word_tokenizer():
-    from nltk.tokenize.destructive import NLTKWordTokenizer
+    return _nltk_tokenizer_module().NLTKWordTokenizer()
 
-    return NLTKWordTokenizer()
+
+def _nltk_tokenizer_module():
+    """nltk's ``nltk.tokenize.destructive``, loaded without running nltk's package
+    ``__init__``, which imports all of nltk and with it scipy, scikit-learn and pandas where
+    they are installed (two seconds, for a module that needs none of them).
+
+    The two package modules are stood in for by empty packages over nltk's own folders
+    while the tokenizer module and what it imports (``nltk.internals``, ``nltk.redos``, ...)
+    load from nltk's files; every ``nltk`` entry added to ``sys.modules`` is then taken out
+    again, so a later ``import nltk`` anywhere in the process is nltk's complete package.
+    Where nltk is imported already, its module is used as it is.
+    """
+    import importlib
+    import importlib.machinery
+    import importlib.util
+    import sys
+    import types
+
+    if "nltk" in sys.modules:
+        return importlib.import_module("nltk.tokenize.destructive")
+    spec = importlib.util.find_spec("nltk")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("No module named 'nltk'", name="nltk")
+    root = list(spec.submodule_search_locations)[0]
+    before = set(sys.modules)
+    try:
+        for name, folder in (("nltk", root), ("nltk.tokenize", os.path.join(root, "tokenize"))):
+            package = types.ModuleType(name)
+            package.__path__ = [folder]
+            package.__spec__ = importlib.machinery.ModuleSpec(name, None, is_package=True)
+            package.__spec__.submodule_search_locations = [folder]
+            sys.modules[name] = package
+        return importlib.import_module("nltk.tokenize.destructive")
+    finally:
+        for name in set(sys.modules) - before:
+            if name == "nltk" or name.startswith("nltk."):
+                del sys.modules[name]
 
 
 def word_tokens(text: str) -> list[str]:
@@ -313,10 +349,24 @@ def _language_prefix(text: str, keep: int) -> str:
 def detect_language(text: str) -> str | None:
     """The langdetect code of ``text`` (seeded, deterministic) or None if undetectable.
 
-    Only a prefix long enough to give langdetect the very characters it reads of
-    the whole text is passed (``_language_prefix``): the verdict is the same, and a
-    long response costs no more than 64K characters.
+    Where the installed langdetect is the one ``constraints.langdetect_fast``
+    re-expresses, that module computes langdetect's verdict (the same random draws
+    and the same float operations, so the same probabilities to the bit) several
+    times faster, and loads the profiles in a fraction of langdetect's time.
+    Otherwise langdetect itself runs, on a prefix long enough to give it the very
+    characters it reads of the whole text (``_language_prefix``): the verdict is the
+    same, and a long response costs no more than 64K characters.
     """
+    from constraints.langdetect_fast import fast_detector
+
+    fast = fast_detector()
+    if fast is not None:
+        return fast.detect(text, LANGDETECT_SEED)
+    return _langdetect_language(text)
+
+
+def _langdetect_language(text: str) -> str | None:
+    """``detect_language`` by langdetect itself."""
     from langdetect.lang_detect_exception import LangDetectException
 
     try:
