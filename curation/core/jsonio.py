@@ -215,25 +215,24 @@ def dumps_line_bytes(row: dict[str, Any]) -> bytes:
     return _dumps_fast(row).encode("utf-8") + b"\n"
 
 
+_ATOMS: dict[Any, str] = {True: "true", False: "false", None: "null"}
+
+
 def _dumps_fast(value: Any) -> str:
     """``json.dumps(value, ensure_ascii=False, allow_nan=False)``, the same characters."""
-    if isinstance(value, str):
-        return _orjson.dumps(value).decode("utf-8") if is_text(value) else _json_dumps(value)
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if value is None:
-        return "null"
     kind = type(value)
+    if kind is str:
+        return _orjson.dumps(value).decode("utf-8") if is_text(value) else _json_dumps(value)
+    if kind is bool or value is None:
+        return _ATOMS[value]
     if kind is int:
         return int.__repr__(value)
     if kind is float and math.isfinite(value):
         return float.__repr__(value)
     if kind is list:
-        return "[" + ", ".join(_dumps_fast(v) for v in value) + "]"
+        return "[" + ", ".join([_dumps_fast(v) for v in value]) + "]"
     if kind is dict and all(type(k) is str for k in value):
-        return "{" + ", ".join(_dumps_fast(k) + ": " + _dumps_fast(v) for k, v in value.items()) + "}"
+        return "{" + ", ".join([_dumps_fast(k) + ": " + _dumps_fast(v) for k, v in value.items()]) + "}"
     return _json_dumps(value)
 
 
