@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from curation.core import InputError, Progress, jsonl_line, no_progress, open_dataset
+from curation.core import InputError, Progress, check_output_folder, jsonl_line, no_progress, open_dataset
 from curation.evaluation.config import RUNS
 from curation.evaluation.data import EvalItem, eval_items
 from curation.evaluation.run import write_results
@@ -213,8 +213,7 @@ def score_generations(
     """Check, score and write the eval results of outside generations (see above): the file
     is read once to check it and find each sample, then item by item as it is scored, in
     ``jobs`` worker processes; memory does not grow with the file."""
-    if out.exists() and not out.is_dir():
-        raise InputError(out, None, "exists and is not a folder")
+    check_output_folder(out)
     dataset = open_dataset(data)
     items = eval_items(dataset)
     gens = index_generations(generations, items, single_file=len(dataset.files) == 1)

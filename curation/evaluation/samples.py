@@ -52,6 +52,8 @@ def sample_row(
         "answer_chars": s.answer_chars,
         "reasoning_chars": s.reasoning_chars,
         "extracted_answer": s.extracted,
+        "answer_source": s.answer_source,
+        "grading": s.grading,
         "gold": e.item.answer,
         "constraint_name": list(e.item.constraint_ids),
         "constraint_scope": list(score.scopes),

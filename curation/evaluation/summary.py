@@ -191,6 +191,7 @@ class EvalSummary(JsonRecord):
     both_scope: ScopeScores | None
     run: RunDescription
     ungraded: int = 0  # items whose gold cannot be graded: left out of every correctness figure
+    grade_timeouts: int = 0  # samples whose grading hit its time limit (graded not correct)
 
     @property
     def hacc(self) -> float:
@@ -222,6 +223,7 @@ class EvalSummary(JsonRecord):
             "items": o.items,
             "samples": self.samples,
             "ungraded": self.ungraded,
+            "grade_timeouts": self.grade_timeouts,
         }
         if self.plain is not None:
             out["plain"] = self.plain.to_dict()
@@ -262,6 +264,7 @@ class EvalSummary(JsonRecord):
             both_scope=optional("both_scope", ScopeScores),
             run=RunDescription.from_dict(typed(doc["run"], dict, "run")),
             ungraded=typed(doc.get("ungraded", 0), int, "ungraded"),
+            grade_timeouts=typed(doc.get("grade_timeouts", 0), int, "grade_timeouts"),
         )
 
 
@@ -359,4 +362,10 @@ def summary_of(scores: EvalScores, run: RunDescription) -> EvalSummary:
         both_scope=ScopeScores.of(summarize(scores.both)) if scores.both is not None else None,
         run=run,
         ungraded=ungraded(scores.constraints) if run.correctness_graded else 0,
+        grade_timeouts=sum(
+            s.grading == "timeout"
+            for run_scores in (scores.constraints, scores.plain or ())
+            for i in run_scores
+            for s in i.samples
+        ),
     )

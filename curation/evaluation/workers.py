@@ -37,6 +37,7 @@ from curation.evaluation.score import (
     score_one,
     unpack,
 )
+from curation.scoring import prepare_golds
 
 CHUNKS_PER_WORKER = 8  # more chunks than workers: an uneven chunk does not leave the others idle
 
@@ -142,6 +143,10 @@ def score_items(
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
     jobs = min(jobs, max(1, len(items)))
+    if settings.with_correctness:
+        # every gold judged here first, whatever the number of workers (the same verdicts),
+        # and once, not once per worker (math-verify's parser warms up slowly)
+        prepare_golds(e.item.answer for e in items)
     if jobs == 1 or not can_fork():
         results = list(_in_process(items, gens, settings, items_out, samples_out, progress))
     else:

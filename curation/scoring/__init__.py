@@ -2,7 +2,14 @@
 
 # grade, grade_detail and is_gradable import math-verify (and sympy) on their first call
 # (curation.scoring.lazy_grading): importing the stage stays light.
-from curation.scoring.lazy_grading import grade, grade_detail, is_gradable
+from curation.scoring.lazy_grading import (
+    GradeResult,
+    grade,
+    grade_detail,
+    grade_result,
+    is_gradable,
+    prepare_golds,
+)
 from curation.scoring.score import (
     ItemScore,
     SampleScore,
@@ -26,6 +33,9 @@ __all__ = [
     "FollowRate",
     "grade",
     "grade_detail",
+    "grade_result",
+    "prepare_golds",
+    "GradeResult",
     "GroupScores",
     "is_gradable",
     "ItemScore",

@@ -1,19 +1,33 @@
-"""The grading functions, loaded on first use.
+"""The grading functions, handed on to :mod:`curation.scoring.grading` at each call.
 
-:mod:`curation.scoring.grading` imports math-verify, latex2sympy2 and sympy (about a quarter
-of a second).  Many runs never grade (``mathif --help``, ``mathif score --no-correctness``),
-so the stage's public face and :mod:`curation.scoring.score` take these forwarders instead:
-each imports :mod:`curation.scoring.grading` when it is called and hands the call on, so
-what it does (and a test's ``monkeypatch`` of the grading module) is exactly that module's.
+:mod:`curation.scoring.grading` itself now imports no maths library (math-verify, latex2sympy2
+and sympy load inside it the first time a grade needs them), but the stage's public face and
+:mod:`curation.scoring.score` keep taking these forwarders: each looks the function up in
+:mod:`curation.scoring.grading` when it is called and hands the call on, so what it does (and a
+test's ``monkeypatch`` of the grading module) is exactly that module's. :class:`GradeResult` is
+the grading module's own class.
 """
 
 from __future__ import annotations
 
-__all__ = ["grade", "grade_detail", "is_gradable"]
+from collections.abc import Iterable
+
+from curation.scoring.grading import GradeResult
+
+__all__ = ["GradeResult", "grade", "grade_detail", "grade_result", "is_gradable", "prepare_golds"]
+
+
+def grade_result(response_answer: str, gold: str) -> GradeResult:
+    """The full grade of ``response_answer`` against ``gold`` (correct, the final answer found,
+    how it was decided, where the answer came from): see
+    :func:`curation.scoring.grading.grade_result`.  Never raises."""
+    from curation.scoring.grading import grade_result as grade_result_now
+
+    return grade_result_now(response_answer, gold)
 
 
 def grade(response_answer: str, gold: str) -> bool:
-    """Whether ``response_answer`` is mathematically equivalent to ``gold`` (math_verify): see
+    """Whether ``response_answer`` is correct against ``gold``: see
     :func:`curation.scoring.grading.grade`.  Never raises."""
     from curation.scoring.grading import grade as grade_now
 
@@ -21,7 +35,7 @@ def grade(response_answer: str, gold: str) -> bool:
 
 
 def grade_detail(response_answer: str, gold: str) -> tuple[bool, str | None]:
-    """:func:`grade`, and the answer math-verify extracted from the response: see
+    """:func:`grade`, and the final answer found in the response: see
     :func:`curation.scoring.grading.grade_detail`.  Never raises."""
     from curation.scoring.grading import grade_detail as grade_detail_now
 
@@ -34,3 +48,11 @@ def is_gradable(answer: str) -> bool:
     from curation.scoring.grading import is_gradable as is_gradable_now
 
     return is_gradable_now(answer)
+
+
+def prepare_golds(golds: Iterable[str]) -> None:
+    """Judge and parse each distinct gold now (before forking workers): see
+    :func:`curation.scoring.grading.prepare_golds`.  Never raises."""
+    from curation.scoring.grading import prepare_golds as prepare_golds_now
+
+    prepare_golds_now(golds)

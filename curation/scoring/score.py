@@ -28,7 +28,7 @@ from constraints import Instance
 from constraints.base import SCOPES
 from constraints.scope import checked_on
 from curation.core import InputError, Item
-from curation.scoring.lazy_grading import grade_detail
+from curation.scoring.lazy_grading import grade_result
 from curation.scoring.split import SplitResponse, split_response
 
 OUTPUT_KEYS = ("output", "responses", "response")
@@ -171,8 +171,10 @@ def score_split(
     follow = tuple(
         follows_in_scope(c, parts, s, fix_quirks) for c, s in zip(item.constraints, scopes, strict=True)
     )
-    correct, extracted = grade_detail(answer, item.answer) if with_correctness else (False, None)
-    return SampleScore(follow, correct, len(answer), len(parts.reasoning), extracted)
+    if not with_correctness:
+        return SampleScore(follow, False, len(answer), len(parts.reasoning))
+    g = grade_result(answer, item.answer)
+    return SampleScore(follow, g.correct, len(answer), len(parts.reasoning), g.extracted, g.how, g.source)
 
 
 def score_item(

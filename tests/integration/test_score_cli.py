@@ -213,8 +213,8 @@ def hand_fixture() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         gen("<think>t</think>The answer is \\boxed{7}. Any other questions?"),
         # short, has a comma, has 'answer': [T, F, T]; 5 is wrong
         gen("<think>t</think>the answer is \\boxed{5}, we think."),
-        # uses the forbidden word: [F]; the plain number 10 is correct
-        gen("<think>t</think>The total is 10."),
+        # uses the forbidden word: [F]; the stated answer 10 is correct (prose alone is no answer)
+        gen("<think>t</think>The total is 10. Final answer: 10"),
     ]
     return items, gens
 

@@ -5,9 +5,11 @@ imported) and looks at what is loaded at the end:
 - ``import curation.cli``, ``import mathif`` and ``mathif --help`` load none of
   :data:`HEAVY` (math-verify and sympy, plots, parquet and the Hub, the fuzzy matcher, the
   language detector and the tokenizer: each is imported by the function that uses it);
-- ``mathif score --no-correctness`` loads no grader (math-verify, latex2sympy2, sympy), and
-  ``mathif score`` does, with the same follow verdicts;
-- the grading functions of ``curation.scoring`` load math-verify on their first call.
+- ``mathif score --no-correctness`` loads no grader (math-verify, latex2sympy2, sympy), nor
+  does ``mathif score`` when every gold and answer is a plain number (the exact fast path),
+  with the same follow verdicts; an answer the fast path cannot read loads the grader;
+- the grading functions of ``curation.scoring`` load math-verify on their first call that
+  needs it (not for plain numbers).
 
 No timing here (README, Scoring: start-up; ``benchmarks/startup_bench.py`` prints the times).
 """
@@ -84,13 +86,15 @@ def test_the_command_line_of_this_checkout_is_the_one_probed():
     ]
 
 
-def score_fixture(tmp_path: Path) -> tuple[Path, Path]:
-    """Three one-constraint items on 6 x 7 and a generation each (one wrong, one with a comma)."""
+def score_fixture(tmp_path: Path, last_answer: str = "\\boxed{41}") -> tuple[Path, Path]:
+    """Three one-constraint items on 6 x 7 and a generation each (one with a comma, the last
+    answering ``last_answer``: by default a wrong one)."""
     cases = [
         ("punctuation:no_comma", "<think>6 * 7</think>The answer is \\boxed{42}"),
         ("change_case:english_lowercase", "<think>6 * 7</think>the answer is \\boxed{42}"),
-        ("punctuation:no_comma", "<think>6 * 7</think>Well, it is \\boxed{41}"),
+        ("punctuation:no_comma", f"<think>6 * 7</think>Well, it is {last_answer}"),
     ]
+    tmp_path.mkdir(parents=True, exist_ok=True)
     items, gens = [], []
     for n, (cid, output) in enumerate(cases):
         inst = make_instance(cid, None)
@@ -112,18 +116,22 @@ def score_fixture(tmp_path: Path) -> tuple[Path, Path]:
     return data, generations
 
 
-def test_score_without_correctness_loads_no_grader_and_with_it_does(tmp_path):
-    data, generations = score_fixture(tmp_path)
+def test_score_loads_the_grader_only_when_an_answer_needs_it(tmp_path):
     rows = {}
-    for name, extra in (("fast", ["--no-correctness"]), ("graded", [])):
-        out = tmp_path / name
+    for name, extra, last_answer in (
+        ("fast", ["--no-correctness"], "\\boxed{41}"),
+        ("graded", [], "\\boxed{41}"),  # plain numbers only: the exact fast path grades them
+        ("symbolic", [], "\\boxed{6 \\cdot 7}"),  # a product: math-verify grades it
+    ):
+        data, generations = score_fixture(tmp_path / name, last_answer)
+        out = tmp_path / name / "out"
         args = ["score", "--data", str(data), "--generations", str(generations), "--out", str(out), *extra]
-        loaded = loaded_after(run_cli(*args))
+        loaded = loaded_after(run_cli(*args, "--jobs", "1"))  # graded in this process: the probe sees it
         rows[name] = [json.loads(x) for x in (out / "items.jsonl").read_text(encoding="utf-8").splitlines()]
-        if extra:
-            assert not set(GRADER) & set(loaded), loaded
-        else:
+        if name == "symbolic":
             assert set(GRADER) <= set(loaded), loaded  # the probe sees a grader when one is loaded
+        else:
+            assert not set(GRADER) & set(loaded), loaded
     assert (
         [r["follow"] for r in rows["fast"]]
         == [r["follow"] for r in rows["graded"]]
@@ -131,6 +139,7 @@ def test_score_without_correctness_loads_no_grader_and_with_it_does(tmp_path):
     )
     assert [r["correct"] for r in rows["fast"]] == [False, False, False]
     assert [r["correct"] for r in rows["graded"]] == [True, True, False]
+    assert [r["correct"] for r in rows["symbolic"]] == [True, True, True]
 
 
 def test_the_grading_functions_load_math_verify_on_first_call():
@@ -139,6 +148,8 @@ import curation.scoring
 assert "math_verify" not in sys.modules
 assert curation.scoring.grade(r"\\boxed{\\frac{1}{2}}", "0.5") is True
 assert curation.scoring.grade_detail(r"\\boxed{3}", "4") == (False, "3")
-assert curation.scoring.is_gradable("42") and not curation.scoring.is_gradable("np.arcsin(10/13)")
+assert curation.scoring.is_gradable("42") and curation.scoring.grade("#### 1,234", "1234")
+assert "sympy" not in sys.modules and "math_verify" not in sys.modules  # plain numbers: the fast path
+assert not curation.scoring.is_gradable("np.arcsin(10/13)")
 """
     assert set(GRADER) <= set(loaded_after(code))

@@ -47,6 +47,15 @@ def render_report(summary: EvalSummary, plots: Sequence[str]) -> str:
             if summary.ungraded
             else []
         ),
+        *(
+            [
+                "",
+                f"{summary.grade_timeouts} sample(s) took longer to grade than the time limit allows "
+                "and count as not correct (`grading` is `timeout` in samples.jsonl).",
+            ]
+            if summary.grade_timeouts
+            else []
+        ),
         "",
         "## Scores",
         "",

@@ -21,7 +21,7 @@ import sympy.parsing.sympy_parser
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from curation.scoring import grading
+from curation.scoring import grading, safe_math_verify
 from curation.scoring.grading import GOLD_ROUND_TRIPS, grade, is_gradable, parse_answer, parse_gold
 
 # `sympy.core.sympify` the attribute is the *function*; we need the module.
@@ -94,6 +94,8 @@ def trap_eval() -> Iterator[list[str]]:
         for mod_name in ("latex2sympy2_extended.sets", "latex2sympy2_extended.logic"):
             mp.setattr(importlib.import_module(mod_name), "sympify", guarded)
         # Cached results would hide calls.
+        grading._gold.cache_clear()
+        grading._math_verify_verdict.cache_clear()
         math_verify.parser.parse_expr_cached.cache_clear()
         math_verify.parser.parse_latex_cached.cache_clear()
         math_verify.parser.extract_latex.cache_clear()
@@ -125,8 +127,8 @@ def test_no_eval_fixture_catches_math_verify_expr_path(no_eval: list[str]) -> No
 def test_latex2sympy_number_parsing_is_patched() -> None:
     from latex2sympy2_extended import latex2sympy2 as l2s
 
-    assert l2s._Latex2Sympy.parse_number is grading._safe_parse_number
-    assert l2s.convert_number is grading._safe_convert_number
+    assert l2s._Latex2Sympy.parse_number is safe_math_verify._safe_parse_number
+    assert l2s.convert_number is safe_math_verify._safe_convert_number
 
 
 @settings(max_examples=300)
@@ -141,7 +143,7 @@ def test_safe_number_matches_sympy_number(token: str) -> None:
     if text.isdigit():
         text = text.lstrip("0") or "0"
     expected = sympy.Number(text)  # reference (uses sympify; fine on our own test input)
-    got = grading._safe_parse_number(None, token)
+    got = safe_math_verify._safe_parse_number(None, token)
     assert type(got) is type(expected)
     assert got == expected
     if isinstance(expected, sympy.Float):
@@ -151,7 +153,7 @@ def test_safe_number_matches_sympy_number(token: str) -> None:
 @pytest.mark.parametrize("bad", ["1+1", "abc", "__import__('os')", "1e", "", "-0111"])
 def test_safe_number_rejects_non_numbers(bad: str) -> None:
     with pytest.raises(ValueError):
-        grading._safe_number(bad)
+        safe_math_verify._safe_number(bad)
 
 
 # --- correct / incorrect answers ---------------------------------------------------------------
@@ -176,7 +178,7 @@ def test_safe_number_rejects_non_numbers(bad: str) -> None:
         (r"\boxed{[0,1)}", "[0, 1)"),
         (r"\boxed{0.001}", "10^{-3}"),
         (r"\boxed{\text{(C)}}", r"\text{(C)}"),
-        ("the result is -3/4", r"-\frac{3}{4}"),
+        ("the answer is -3/4", r"-\frac{3}{4}"),
         (r"First $\boxed{5}$, corrected: $\boxed{7}$", "7"),  # last boxed wins
         (r"\boxed{7} and then the number 99 appears", "7"),  # boxed beats later plain number
     ],
@@ -206,9 +208,11 @@ def test_grade_incorrect(response: str, gold: str) -> None:
 
 def test_parse_answer_plain_numbers() -> None:
     assert parse_answer("#### 168") == [168]
-    assert parse_answer("It costs 1,234 dollars") == [1234]
-    assert parse_answer("x = -7") == [-7]
-    assert parse_answer("result 3/4") == [sympy.Rational(3, 4)]
+    assert parse_answer("The answer is 1,234 dollars") == [1234]
+    assert parse_answer("-7") == [-7]
+    assert parse_answer("Final answer: 3/4") == [sympy.Rational(3, 4)]
+    # prose without a final answer is not searched for its last number
+    assert parse_answer("It costs 1,234 dollars") == []
     assert parse_answer("nothing") == []
     assert parse_answer("") == []
 
@@ -345,11 +349,15 @@ def test_never_raises_even_if_math_verify_does(monkeypatch: pytest.MonkeyPatch) 
     def boom(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(grading, "verify", boom)
-    assert grade("#### 1", "1") is False
-    monkeypatch.setattr(grading, "parse", boom)
-    assert parse_answer(r"\boxed{1}") == []
-    assert parse_gold("1") == []
+    grading._gold.cache_clear()  # cached parses and verdicts would not call math-verify
+    grading._math_verify_verdict.cache_clear()
+    monkeypatch.setattr(safe_math_verify, "verify", boom)
+    assert grade(r"\boxed{x+1}", "x+1") is False
+    monkeypatch.setattr(safe_math_verify, "parse", boom)
+    grading._gold.cache_clear()
+    assert parse_answer(r"\boxed{x}") == []
+    assert parse_gold("x+1") == []
+    assert grade("#### 1", "1") is True  # the exact fast path needs no math-verify
 
 
 _MATHY = st.lists(
@@ -394,4 +402,8 @@ def test_grade_never_raises_nor_evaluates(response: str, gold: str) -> None:
         assert isinstance(grade(response, gold), bool)
         assert isinstance(parse_answer(response), list)
         assert isinstance(is_gradable(gold), bool)
+        result = grading.grade_result(response, gold)
     assert calls == []
+    assert result.how in {"exact", "math-verify", "no-answer", "not-gradable", "timeout", "error"}
+    assert result.source in {"boxed", "statement", "bare", "none"}
+    assert (result.correct is None) == (result.how == "not-gradable")
