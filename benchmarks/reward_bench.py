@@ -33,7 +33,6 @@ import gc
 import hashlib
 import os
 import platform
-import random
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -43,7 +42,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # score_bench's corpus generator
 
-from score_bench import DEFAULT_REFERENCE, _sentence_pool, make_response  # noqa: E402
+from score_bench import DEFAULT_DATA as DEFAULT_REFERENCE  # noqa: E402
+from score_corpus import make_response  # noqa: E402
 
 import mathif  # noqa: E402
 from curation.core.items import Item, read_items  # noqa: E402
@@ -52,14 +52,14 @@ from curation.integrations import rewards  # noqa: E402
 Case = tuple[Item, str, str]  # item, response, ground truth
 
 
-def make_cases(items: Sequence[Item], n: int, lo: int, hi: int, seed: int) -> list[Case]:
-    pool = _sentence_pool(random.Random(f"pool:{seed}"))
+def make_cases(items: Sequence[Item], n: int, seed: int) -> list[Case]:
+    """``n`` responses of score_bench's corpus (response i: item i mod len(items), as a sample)."""
     truths = {id(it): mathif.ground_truth_text(it) for it in items}
     cases = []
     for i in range(n):
-        rng = random.Random(f"{seed}:{i}")
         item = items[i % len(items)]
-        cases.append((item, make_response(item, rng, rng.randint(lo, hi), pool), truths[id(item)]))
+        key = f"{Path(item.path).name}:{item.line}"
+        cases.append((item, make_response(item, key, i // len(items), seed).output, truths[id(item)]))
     return cases
 
 
@@ -185,17 +185,15 @@ def print_table(phases: Sequence[Phase]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--responses", type=int, default=1_000, help="number of responses (default 1000)")
-    ap.add_argument("--min-chars", type=int, default=10_000, help="shortest response (default 10000)")
-    ap.add_argument("--max-chars", type=int, default=60_000, help="longest response (default 60000)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--repeat", type=int, default=2, help="timed passes per phase, best kept (default 2)")
-    ap.add_argument("--quick", action="store_true", help="a tiny run (48 responses of 1000-3000 characters)")
+    ap.add_argument("--quick", action="store_true", help="a tiny run (48 responses, one pass)")
     ap.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE, help="the published MathIF release")
     args = ap.parse_args(argv)
     if args.quick:
-        args.responses, args.min_chars, args.max_chars, args.repeat = 48, 1_000, 3_000, 1
-    if args.responses < 1 or not 100 <= args.min_chars <= args.max_chars:
-        ap.error("--responses must be >= 1 and 100 <= --min-chars <= --max-chars")
+        args.responses, args.repeat = 48, 1
+    if args.responses < 1:
+        ap.error("--responses must be >= 1")
 
     files = sorted(args.reference.glob("*.jsonl"))
     if not files:
@@ -204,12 +202,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPU(s)")
     print(f"items: {len(items)} from {len(files)} files in {args.reference}")
     t0 = time.perf_counter()
-    cases = make_cases(items, args.responses, args.min_chars, args.max_chars, args.seed)
+    cases = make_cases(items, args.responses, args.seed)
     total = sum(len(r) for _, r, _ in cases)
     digest = hashlib.sha256("\x00".join(r for _, r, _ in cases).encode()).hexdigest()[:16]
     print(
-        f"corpus: {len(cases)} responses, {total / 1e6:.1f} M chars (mean {total / len(cases):,.0f}, "
-        f"{args.min_chars:,}..{args.max_chars:,}), seed {args.seed}, sha256 {digest}, "
+        f"corpus: {len(cases)} responses, {total / 1e6:.1f} M chars (mean {total / len(cases):,.0f}), "
+        f"seed {args.seed}, sha256 {digest}, "
         f"built in {time.perf_counter() - t0:.1f} s; best of {args.repeat} pass(es)"
     )
 

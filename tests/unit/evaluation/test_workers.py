@@ -18,6 +18,7 @@ from curation.evaluation.data import load_dataset
 from curation.evaluation.outside import index_generations
 from curation.evaluation.workers import can_fork, chunks
 from tests.support.eval_support import reference_slice
+from tests.support.paths import REFERENCE
 
 OUTPUTS = ("items.jsonl", "samples.jsonl", "summary.json", "report.md")
 runner = CliRunner()
@@ -166,3 +167,39 @@ def test_no_plots_draws_none_and_removes_an_earlier_runs(tmp_path, dataset):
     assert {k: v for k, v in without.items() if k != "report.md"} == {
         k: v for k, v in with_plots.items() if k != "report.md"
     }
+
+
+def test_ungradable_golds_are_left_out_and_counted(tmp_path):
+    from curation.scoring import is_gradable
+
+    rows = [json.loads(x) for x in (REFERENCE / "minerva_single.jsonl").read_text().splitlines() if x]
+    bad = [r for r in rows if not is_gradable(r["answer"])]
+    good = [r for r in rows if is_gradable(r["answer"])][:3]
+    assert bad, "MathIF's Minerva golds include ones that cannot be graded"
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in [*good, bad[0]]), encoding="utf-8")
+    gens = tmp_path / "g.jsonl"
+    answers = [f"<think>t</think>\\boxed{{{r['answer']}}}" for r in [*good, bad[0]]]
+    gens.write_text("".join(json.dumps({"output": a}) + "\n" for a in answers), encoding="utf-8")
+    summary = score_generations(data, gens, tmp_path / "out", jobs=1)
+    items = [json.loads(x) for x in (tmp_path / "out" / "items.jsonl").read_text().splitlines()]
+    assert [r["correct"] for r in items] == [True, True, True, None]
+    samples = [json.loads(x) for x in (tmp_path / "out" / "samples.jsonl").read_text().splitlines()]
+    assert samples[-1]["grading"] == "not-gradable" and samples[-1]["correct"] is None
+    assert summary.ungraded == 1 and summary.correctness == 1.0  # 3 of 3 gradable, not 3 of 4
+    assert (
+        "1 item(s) have a gold answer that cannot be graded" in (tmp_path / "out" / "report.md").read_text()
+    )
+
+
+def test_grade_timeouts_are_counted(tmp_path, dataset, monkeypatch):
+    import curation.scoring.score as score_module
+    from curation.scoring import GradeResult
+
+    write_generations(tmp_path / "gen.jsonl", dataset, samples=1, plain=False)
+    monkeypatch.setattr(
+        score_module, "grade_result", lambda a, g: GradeResult(False, None, "timeout", "boxed")
+    )
+    summary = score_generations(dataset, tmp_path / "gen.jsonl", tmp_path / "out", jobs=1)
+    assert summary.grade_timeouts == 12 and summary.correctness == 0.0
+    assert "took longer to grade than the time limit" in (tmp_path / "out" / "report.md").read_text()
