@@ -26,6 +26,7 @@ from typing import BinaryIO
 
 from curation.core import Progress, no_progress
 from curation.evaluation.data import EvalItem
+from curation.evaluation.gold_memo import recall, remember
 from curation.evaluation.score import (
     EvalScores,
     Generations,
@@ -145,8 +146,12 @@ def score_items(
     jobs = min(jobs, max(1, len(items)))
     if settings.with_correctness:
         # every gold judged here first, whatever the number of workers (the same verdicts),
-        # and once, not once per worker (math-verify's parser warms up slowly)
-        prepare_golds(e.item.answer for e in items)
+        # and once, not once per worker (math-verify's parser warms up slowly); verdicts
+        # reached before (gold_memo) are not reached again
+        golds = [e.item.answer for e in items]
+        recall(golds)
+        prepare_golds(golds)
+        remember(golds)
     if jobs == 1 or not can_fork():
         results = list(_in_process(items, gens, settings, items_out, samples_out, progress))
     else:

@@ -4,9 +4,12 @@
 # (curation.scoring.lazy_grading): importing the stage stays light.
 from curation.scoring.lazy_grading import (
     GradeResult,
+    gradability_judged,
+    gradability_known,
     grade,
     grade_detail,
     grade_result,
+    grader_fingerprint,
     is_gradable,
     prepare_golds,
 )
@@ -35,6 +38,9 @@ __all__ = [
     "grade_detail",
     "grade_result",
     "prepare_golds",
+    "gradability_judged",
+    "gradability_known",
+    "grader_fingerprint",
     "GradeResult",
     "GroupScores",
     "is_gradable",

@@ -47,7 +47,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -72,6 +72,10 @@ __all__ = [
     "parse_answer",
     "parse_gold",
     "prepare_golds",
+    "GRADING_VERSION",
+    "grader_fingerprint",
+    "gradability_known",
+    "gradability_judged",
 ]
 
 logger = logging.getLogger(__name__)
@@ -104,7 +108,8 @@ class GradeResult:
 
     ``correct``: ``None`` when the gold is not gradable (:func:`is_gradable` is false).
     ``extracted``: the final answer (at most :data:`MAX_EXTRACTED_CHARS` characters), ``None``
-    when there is none. ``how``: ``"exact"`` (the fast path), ``"math-verify"``, ``"no-answer"``,
+    when there is none. ``how``: ``"exact"`` (the fast path), ``"verbatim"`` (the gold's own text,
+    which judging the gold proved correct), ``"math-verify"``, ``"no-answer"``,
     ``"not-gradable"``, ``"timeout"`` or ``"error"``. ``source``: ``"boxed"``, ``"statement"``,
     ``"bare"`` or ``"none"`` (:mod:`curation.scoring.answers`).
     """
@@ -188,7 +193,7 @@ def _gold_number(gold: str) -> Exact | None:
 class _Gold:
     """What is known of one gold answer (filled in as needed, kept in the gold cache)."""
 
-    __slots__ = ("text", "fast", "parsed", "whole", "gradable")
+    __slots__ = ("text", "fast", "parsed", "whole", "gradable", "verbatim")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -196,6 +201,7 @@ class _Gold:
         self.parsed: list[Any] | None = None  # math-verify's parse (None: not parsed yet)
         self.whole = False  # the parse stands for the whole gold (not a number picked out of it)
         self.gradable: bool | None = None
+        self.verbatim: str | None = None  # the final answer of "\boxed{gold}" (None: not found yet)
 
 
 @functools.lru_cache(maxsize=GOLD_CACHE_SIZE)
@@ -288,12 +294,25 @@ def _parse_candidate(candidate: str) -> list[Any]:
     return _latex_parse(f"\\boxed{{{candidate}}}")
 
 
+def _verbatim(info: _Gold) -> str | None:
+    """The final answer of the first round trip (``\\boxed{gold}``), found once."""
+    if info.verbatim is None:
+        info.verbatim = final_answer(GOLD_ROUND_TRIPS[0].format(answer=_unwrapped(info.text))).text or ""
+    return info.verbatim or None
+
+
 def _compare(info: _Gold, candidate: str) -> tuple[bool, str]:
-    """Whether the final answer ``candidate`` equals the gold, and how that was decided."""
+    """Whether the final answer ``candidate`` equals the gold, and how that was decided.
+
+    An answer that is the gold's own text, as the first round trip of :func:`is_gradable`
+    finds it in ``\\boxed{gold}``, is correct without math-verify: a gradable gold is one for
+    which math-verify said exactly that (``verbatim``)."""
     if info.fast is not None and (number := exact_value(candidate)) is not None:
         verdict = exact_verdict(info.fast, number)
         if verdict is not None:
             return verdict, "exact"
+    if info.gradable and candidate == _verbatim(info):
+        return True, "verbatim"
     if len(candidate) > MAX_ANSWER_CHARS or _nesting_depth(candidate) > MAX_NESTING:
         return False, "no-answer"
     return _math_verify_verdict(info.text, candidate), "math-verify"
@@ -316,6 +335,44 @@ def _grade(found: FinalAnswer, gold: str, extracted: str | None) -> GradeResult:
         return GradeResult(False, None, "no-answer", found.source)
     correct, how = _compare(info, found.text)
     return GradeResult(correct, extracted, how, found.source)
+
+
+GRADING_VERSION = "2"
+"""The rules of this module (bumped whenever a verdict can change); with the versions of
+math-verify and latex2sympy2 it keys remembered gradability verdicts."""
+
+
+def grader_fingerprint() -> str:
+    """What a gradability verdict depends on: these rules and the parser's versions."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    parts = [f"mathif-grading {GRADING_VERSION}"]
+    for dist in ("math-verify", "latex2sympy2_extended", "sympy"):
+        try:
+            parts.append(f"{dist} {version(dist)}")
+        except PackageNotFoundError:
+            parts.append(f"{dist} ?")
+    return "; ".join(parts)
+
+
+def gradability_known(verdicts: Mapping[str, bool]) -> None:
+    """Take ``is_gradable`` verdicts of golds judged before (by this fingerprint), so they are
+    not judged again; a gold already judged in this process keeps its own verdict."""
+    for gold, ok in verdicts.items():
+        info = _gold(gold)
+        if info.gradable is None and info.fast is None:
+            info.gradable = bool(ok)
+
+
+def gradability_judged(golds: Iterable[str]) -> dict[str, bool]:
+    """The verdicts this process holds for ``golds`` that only math-verify could judge (the
+    ones worth remembering: a plain number is judged without it)."""
+    out = {}
+    for gold in dict.fromkeys(golds):
+        info = _gold(gold)
+        if info.fast is None and info.gradable is not None:
+            out[gold] = info.gradable
+    return out
 
 
 def prepare_golds(golds: Iterable[str]) -> None:

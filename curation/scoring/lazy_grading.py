@@ -10,11 +10,21 @@ the grading module's own class.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from curation.scoring.grading import GradeResult
 
-__all__ = ["GradeResult", "grade", "grade_detail", "grade_result", "is_gradable", "prepare_golds"]
+__all__ = [
+    "GradeResult",
+    "grade",
+    "grade_detail",
+    "grade_result",
+    "gradability_judged",
+    "gradability_known",
+    "grader_fingerprint",
+    "is_gradable",
+    "prepare_golds",
+]
 
 
 def grade_result(response_answer: str, gold: str) -> GradeResult:
@@ -56,3 +66,25 @@ def prepare_golds(golds: Iterable[str]) -> None:
     from curation.scoring.grading import prepare_golds as prepare_golds_now
 
     prepare_golds_now(golds)
+
+
+def grader_fingerprint() -> str:
+    """What a gradability verdict depends on: see
+    :func:`curation.scoring.grading.grader_fingerprint`."""
+    from curation.scoring.grading import grader_fingerprint as now
+
+    return now()
+
+
+def gradability_known(verdicts: Mapping[str, bool]) -> None:
+    """See :func:`curation.scoring.grading.gradability_known`."""
+    from curation.scoring.grading import gradability_known as now
+
+    now(verdicts)
+
+
+def gradability_judged(golds: Iterable[str]) -> dict[str, bool]:
+    """See :func:`curation.scoring.grading.gradability_judged`."""
+    from curation.scoring.grading import gradability_judged as now
+
+    return now(golds)

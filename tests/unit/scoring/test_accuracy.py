@@ -103,7 +103,7 @@ def test_corpus(case: Case) -> None:
     elif case.source == "none":
         assert (result.how, result.extracted) == ("no-answer", None)
     else:
-        assert result.how in {"exact", "math-verify"} and result.extracted
+        assert result.how in {"exact", "verbatim", "math-verify"} and result.extracted
 
 
 def test_corpus_accuracy() -> None:
@@ -125,3 +125,19 @@ def test_extracted_is_cut_to_1000_characters() -> None:
     box = "+".join(["x"] * 800)  # 1,599 characters
     result = grade_result(rf"\boxed{{{box}}}", "x")
     assert result.extracted == box[:1000] and result.correct is False
+
+
+def test_the_golds_own_text_is_correct_without_math_verify(monkeypatch):
+    """A gold judged gradable was proven, by math-verify, to grade its own boxed text correct;
+    grading that text again needs no math-verify and gives the same verdict."""
+    from curation.scoring import grading
+
+    golds = ["\\frac{\\sqrt{3}}{2}", "(1, 2)", "x \\in [-2,7]", "\\sqrt{4 \\pi G \\rho_{0} r_{0}^{2}}"]
+    for gold in golds:
+        assert grading.is_gradable(gold)
+        by_math_verify = grading._math_verify_verdict(gold, grading._verbatim(grading._gold(gold)))
+        assert by_math_verify is True
+    monkeypatch.setattr(grading, "_math_verify_verdict", lambda *a: pytest.fail("math-verify called"))
+    for gold in golds:
+        result = grading.grade_result(f"So the answer is $\\boxed{{{gold}}}$.", gold)
+        assert (result.correct, result.how) == (True, "verbatim")

@@ -404,6 +404,6 @@ def test_grade_never_raises_nor_evaluates(response: str, gold: str) -> None:
         assert isinstance(is_gradable(gold), bool)
         result = grading.grade_result(response, gold)
     assert calls == []
-    assert result.how in {"exact", "math-verify", "no-answer", "not-gradable", "timeout", "error"}
+    assert result.how in {"exact", "verbatim", "math-verify", "no-answer", "not-gradable", "timeout", "error"}
     assert result.source in {"boxed", "statement", "bare", "none"}
     assert (result.correct is None) == (result.how == "not-gradable")
