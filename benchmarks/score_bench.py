@@ -226,7 +226,6 @@ def child_env(pythonpath: Path | None) -> dict[str, str]:
     env.update(
         {
             "MATHIF_PLUGINS": "",  # no installed third-party plugin
-            "PYTHONDONTWRITEBYTECODE": "1",
             "NO_COLOR": "1",
             "TERM": "dumb",
             "COLUMNS": "200",
@@ -326,7 +325,10 @@ def score_run(
     if run.jobs is not None:
         cmd += ["--jobs", str(run.jobs)]
     print(f"  {run.scale}x {run.code:8} {run.mode:11} jobs {run.jobs or '-'} ...", end="", flush=True)
-    run.m = measure(cmd, code.env, work, log)
+    home = out.with_suffix(".home")  # a fresh MATHIF_HOME: no gradability remembered from a run before
+    shutil.rmtree(home, ignore_errors=True)
+    run.m = measure(cmd, code.env | {"MATHIF_HOME": str(home)}, work, log)
+    shutil.rmtree(home, ignore_errors=True)
     if run.m.returncode != 0:
         tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-show_log_lines:]
         run.error = f"exit {run.m.returncode}: " + " | ".join(t.strip() for t in tail[-3:])
@@ -781,6 +783,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if tree.exists():
                 git("worktree", "remove", "--force", str(tree))
             git("worktree", "add", "--detach", str(tree), sha)
+            # its bytecode compiled before timing, as the new code's is
+            subprocess.run(
+                [sys.executable, "-m", "compileall", "-q", str(tree)], check=False, capture_output=True
+            )
             base = Code("baseline", child_env(tree), tree, False)
             check_source(base, neutral)
             base = Code("baseline", base.env, tree, has_jobs(base.env, neutral))
