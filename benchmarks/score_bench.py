@@ -15,10 +15,11 @@ correctness, the sizes of the issue; 4x and 16x multiply the samples per item.
 
 Every measured run is one whole ``mathif score`` process (reading, scoring, writing
 ``items.jsonl``, ``samples.jsonl``, ``summary.json``, the report and the plots), started from
-a neutral folder with the venv's Python:
+a neutral folder with the venv's Python and a fresh ``MATHIF_HOME`` (nothing remembered from
+an earlier run):
 
-* new      -- the working tree of this repository, ``--jobs 1`` (and ``--jobs 2`` at the
-              first scale) when ``mathif score`` has that option;
+* new      -- the working tree of this repository, ``--jobs 1`` and ``--jobs 2`` at every
+              scale when ``mathif score`` has that option;
 * baseline -- ``--baseline REF`` (default 7f8a796, the last commit before issue 14) checked
               out in a temporary ``git worktree`` and imported from there (``PYTHONPATH``;
               checked before any run), at ``--baseline-scales`` (default 1 and 4: at 16x it
@@ -672,7 +673,9 @@ def report(
     if len(scales) > 1:
         report_cpu_scaling(runs, scales)
         report_growth(runs, scales)
-    ok = report_jobs(runs, first, jobs_available)
+    ok = True
+    for scale in scales:
+        ok &= report_jobs(runs, scale, jobs_available)
     ok &= report_verdicts(runs, scales)
     report_accuracy(runs, scales, truths)
     report_forms(runs, first, truths.get((first, "correctness")))
@@ -814,7 +817,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         continue
                     jobs: list[int | None] = [None]
                     if code.jobs:
-                        jobs = [1, 2] if scale == scales[0] else [1]
+                        jobs = [1, 2]
                     for j in jobs:
                         run = Run(scale, code.name, mode, j, n, stats.bytes)
                         runs.append(run)
