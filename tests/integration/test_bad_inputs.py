@@ -227,6 +227,21 @@ CASES = [
         ("cannot write",),
     ),
     Case(
+        "score: --jobs out of range",
+        lambda t: (
+            score_args(write(t / "d.jsonl", item()), write(t / "g.jsonl", '{"output": "x"}\n'), t)
+            + ["--jobs", "-3"]
+        ),
+        2,
+        ("--jobs", "greater than or equal to 0"),
+    ),
+    Case(
+        "score: a generation line that is not an object",
+        lambda t: score_args(write(t / "d.jsonl", item()), write(t / "g.jsonl", '{"output": "x"}\n[1]\n'), t),
+        2,
+        ("g.jsonl:2", "expected a JSON object"),
+    ),
+    Case(
         "verify: --report under a file",
         lambda t: [
             "verify",
