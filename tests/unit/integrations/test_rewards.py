@@ -110,7 +110,8 @@ def test_reward_parts_are_the_verdicts_of_mathif_score(bench, think_mode, fix_qu
         for response in responses_for(b):
             v = mathif.score(b, response, think_mode=think_mode, fix_quirks=fix_quirks)
             r = mathif.reward(response, gt, config)
-            assert (r.hard, r.soft, r.correct) == (float(v.hard), v.soft, float(v.correct)), response
+            # a gold that cannot be graded (correct None) rewards no correctness
+            assert (r.hard, r.soft, r.correct) == (float(v.hard), v.soft, float(bool(v.correct))), response
             assert r.score == r.hard
             seen_hard += v.hard
             seen_correct += bool(v.correct)

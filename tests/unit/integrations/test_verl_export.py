@@ -98,7 +98,7 @@ def test_ground_truth_read_back_scores_as_mathif_score(exported, bench):
             assert (result["hard"], result["soft"], result["correct"]) == (
                 float(v.hard),
                 v.soft,
-                float(v.correct),
+                float(bool(v.correct)),  # a gold that cannot be graded rewards no correctness
             )
 
 
