@@ -216,10 +216,11 @@ def measure(cmd: Sequence[str], env: dict[str, str], cwd: Path, log: Path) -> Me
 
 @dataclass(frozen=True)
 class Code:
-    name: str  # new | baseline
+    name: str  # new | new-noplots | baseline
     env: dict[str, str]
     source: Path  # where curation must be imported from
     jobs: bool  # mathif score has --jobs
+    args: tuple[str, ...] = ()  # more options of mathif score
 
 
 def child_env(pythonpath: Path | None) -> dict[str, str]:
@@ -325,7 +326,8 @@ def score_run(
         cmd.append("--no-correctness")
     if run.jobs is not None:
         cmd += ["--jobs", str(run.jobs)]
-    print(f"  {run.scale}x {run.code:8} {run.mode:11} jobs {run.jobs or '-'} ...", end="", flush=True)
+    cmd += list(code.args)
+    print(f"  {run.scale}x {run.code:11} {run.mode:11} jobs {run.jobs or '-'} ...", end="", flush=True)
     home = out.with_suffix(".home")  # a fresh MATHIF_HOME: no gradability remembered from a run before
     shutil.rmtree(home, ignore_errors=True)
     run.m = measure(cmd, code.env | {"MATHIF_HOME": str(home)}, work, log)
@@ -486,15 +488,15 @@ def report_reference(runs: Sequence[Run], scale: int) -> None:
     )
     references = (("constraints", REFERENCE_CONSTRAINTS), ("correctness", REFERENCE_CORRECTNESS))
     for mode, (ref_n, ref_cpu) in references:
-        for code in ("new", "baseline"):
+        for code in ("new", "new-noplots", "baseline"):
             r = main_run(runs, scale, code, mode)
             if r is None or r.m is None:
                 continue
             if r.responses == ref_n:
                 x = ref_cpu / r.m.cpu_s
-                verdict = f"  goal {'met' if x >= GOAL else 'NOT met'}" if code == "new" else ""
+                verdict = f"  goal {'met' if x >= GOAL else 'NOT met'}" if code != "baseline" else ""
                 print(
-                    f"  {mode:11} {code:8} {r.m.cpu_s:6.2f} CPU-s for {r.responses} responses, reference "
+                    f"  {mode:11} {code:11} {r.m.cpu_s:6.2f} CPU-s for {r.responses} responses, reference "
                     f"{ref_cpu} CPU-s: {x:.2f}x{verdict}"
                 )
             else:
@@ -771,10 +773,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"dataset: {len(items)} items from {data}")
         neutral = work / "cwd"  # children start here: nothing importable on sys.path[0]
         neutral.mkdir(exist_ok=True)
+        for package in ("curation", "constraints", "mathif"):  # bytecode compiled before timing,
+            # as the baseline's (where PYTHONDONTWRITEBYTECODE is set no run would write it)
+            subprocess.run(
+                [sys.executable, "-m", "compileall", "-q", str(ROOT / package)],
+                check=False,
+                capture_output=True,
+            )
         new = Code("new", child_env(None), ROOT, False)
         check_source(new, neutral)
         new = Code("new", new.env, ROOT, has_jobs(new.env, neutral))
-        codes = [new]
+        # the same code without the report's plots (matplotlib: a fixed cost), at the first scale
+        codes = [new, Code("new-noplots", new.env, ROOT, False, ("--no-plots",))]
         head = git("rev-parse", "--short", "HEAD")
         dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
         print(f"new code: {ROOT} (HEAD {head}{', uncommitted changes' if dirty else ''})")
@@ -815,9 +825,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for code in codes:
                     if code.name == "baseline" and scale not in base_scales:
                         continue
+                    if code.name == "new-noplots" and scale != scales[0]:
+                        continue
                     jobs: list[int | None] = [None]
                     if code.jobs:
                         jobs = [1, 2]
+                    if code.name == "new-noplots":
+                        jobs = [1]
                     for j in jobs:
                         run = Run(scale, code.name, mode, j, n, stats.bytes)
                         runs.append(run)
