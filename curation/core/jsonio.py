@@ -41,6 +41,15 @@ def jsonl_lines(path: str | Path, surrogates: Surrogates = "refuse") -> Iterator
     ``surrogates="replace"`` such strings get U+FFFD instead (model output).  A missing,
     unreadable or folder path is an InputError.
     """
+    for _offset, number, raw in raw_lines(path):
+        line = jsonl_line(number, raw, surrogates)
+        if line is not None:
+            yield line
+
+
+def raw_lines(path: str | Path) -> Iterator[tuple[int, int, bytes]]:
+    """``(byte offset, line number, bytes)`` of every line of a file, as read, ``\\n`` kept.
+    A missing, unreadable or folder path is an InputError."""
     p = Path(path)
     try:
         fh = p.open("rb")
@@ -51,10 +60,10 @@ def jsonl_lines(path: str | Path, surrogates: Surrogates = "refuse") -> Iterator
     except (OSError, ValueError) as exc:  # permissions, a NUL byte in the name, ...
         raise InputError(p, None, f"cannot read ({_reason(exc)})") from None
     with fh:
+        offset = 0
         for number, raw in enumerate(fh, start=1):
-            line = jsonl_line(number, raw, surrogates)
-            if line is not None:
-                yield line
+            yield offset, number, raw
+            offset += len(raw)
 
 
 def jsonl_line(number: int, raw: bytes, surrogates: Surrogates = "refuse") -> JsonlLine | None:

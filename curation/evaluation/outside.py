@@ -20,12 +20,20 @@ there: ``items.jsonl``, ``samples.jsonl``, ``summary.json``, ``report.md`` and `
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from curation.core import InputError, Progress, check_output_folder, jsonl_line, no_progress, open_dataset
+from curation.core import (
+    InputError,
+    Progress,
+    check_output_folder,
+    jsonl_line,
+    no_progress,
+    open_dataset,
+    raw_lines,
+)
 from curation.evaluation.config import RUNS
 from curation.evaluation.data import EvalItem, eval_items
 from curation.evaluation.run import write_results
@@ -45,23 +53,6 @@ def _generation(
         return Generation(key, run, sample, output, obj.get("finish_reason"), obj.get("completion_tokens"))
     except ValueError as exc:
         raise InputError(where[0], where[1], str(exc)) from None
-
-
-def _raw_lines(path: Path) -> Iterator[tuple[int, int, bytes]]:
-    """(offset, line number, bytes) of every line of ``path``."""
-    try:
-        fh = path.open("rb")
-    except FileNotFoundError:
-        raise InputError(path, None, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(path, None, "is a folder, expected a .jsonl file") from None
-    except (OSError, ValueError) as exc:
-        raise InputError(path, None, f"cannot read ({getattr(exc, 'strerror', None) or exc})") from None
-    with fh:
-        offset = 0
-        for number, raw in enumerate(fh, start=1):
-            yield offset, number, raw
-            offset += len(raw)
 
 
 def _object(path: Path, number: int, raw: bytes) -> dict[str, Any] | None:
@@ -120,7 +111,7 @@ def index_generations(path: Path, items: Sequence[EvalItem], single_file: bool) 
     found: dict[GenKey, Ref] = {}
     keyed: bool | None = None
     position = 0  # aligned layout: the item of the next line
-    for offset, number, raw in _raw_lines(path):
+    for offset, number, raw in raw_lines(path):
         obj = _object(path, number, raw)
         if obj is None:
             continue
