@@ -31,6 +31,7 @@ from .registry import (
     get,
     plugin_origin,
 )
+from .text import warm_up
 
 
 def make_instance(
@@ -42,6 +43,7 @@ def make_instance(
 
 
 __all__ = [
+    "warm_up",
     "CATEGORIES",
     "RELATIONS",
     "BrokenPlugin",

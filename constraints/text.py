@@ -365,6 +365,16 @@ def detect_language(text: str) -> str | None:
     return _langdetect_language(text)
 
 
+def warm_up() -> None:
+    """Load now what the checkers otherwise load on first use: nltk's tokenizer steps and the
+    language profiles (e.g. once before forking worker processes, which then share them)."""
+    from constraints.langdetect_fast import fast_detector
+
+    _fast_steps()
+    if fast_detector() is None:
+        _language_factory()
+
+
 def _langdetect_language(text: str) -> str | None:
     """``detect_language`` by langdetect itself."""
     from langdetect.lang_detect_exception import LangDetectException

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from constraints import warm_up
 from curation.core import Progress, no_progress
 from curation.evaluation.data import EvalItem
 from curation.evaluation.gold_memo import recall, remember
@@ -98,6 +99,27 @@ def _in_process(
         progress(index + 1, len(items))
 
 
+def _append(part: Path, out: BinaryIO) -> None:
+    """Append the file ``part`` to ``out`` and remove it: in the kernel where it can
+    (``copy_file_range``), through a buffer elsewhere."""
+    with part.open("rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        left = size
+        out.flush()
+        try:
+            while left > 0:
+                done = os.copy_file_range(fh.fileno(), out.fileno(), left)
+                if done == 0:
+                    raise OSError("copy_file_range copied nothing")
+                left -= done
+            out.seek(0, os.SEEK_END)  # the buffered writer learns where the file now ends
+        except (AttributeError, OSError):  # no copy_file_range here: copy through a buffer
+            out.seek(0, os.SEEK_END)
+            fh.seek(size - left)
+            shutil.copyfileobj(fh, out, 1 << 20)
+    part.unlink()
+
+
 def _in_workers(
     items: Sequence[EvalItem],
     gens: Generations,
@@ -109,6 +131,7 @@ def _in_workers(
     scratch: Path,
 ) -> Iterator[ItemResult]:
     global _JOB
+    warm_up()  # the checkers' shared tables, loaded once here rather than in every worker
     parts = Path(tempfile.mkdtemp(prefix=".scoring-", dir=scratch))
     _JOB = _Job(items, gens, settings, parts)
     try:
@@ -116,9 +139,7 @@ def _in_workers(
             done = 0
             for results, item_lines, part in pool.imap(_score_chunk, chunks(len(items), jobs)):
                 items_out.write(item_lines)
-                with open(part, "rb") as fh:
-                    shutil.copyfileobj(fh, samples_out, 1 << 20)
-                os.unlink(part)
+                _append(Path(part), samples_out)
                 yield from (unpack(r, items[r[0]]) for r in results)
                 done += len(results)
                 progress(done, len(items))
