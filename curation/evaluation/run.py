@@ -217,7 +217,6 @@ def write_results(
     processes (see :mod:`curation.evaluation.workers`), and each file appears whole or not
     at all."""
     settings = ScoreSettings(tuple(runs), run.think_mode, run.fix_quirks, run.trace_scope, with_correctness)
-    out.mkdir(parents=True, exist_ok=True)
     with atomic_file(out / ITEMS) as items_out, atomic_file(out / SAMPLES) as samples_out:
         scores = score_items(items, gens, settings, items_out, samples_out, jobs, out, progress)
     summary = summary_of(scores, run)

@@ -152,37 +152,29 @@ class ScoredItem:
     sample_lines: bytes  # its lines of samples.jsonl
 
 
-def _item_score(index: int, e: EvalItem, samples: Sequence[SampleScore], scope: str | None) -> ItemScore:
-    return ItemScore(index, e.item, tuple(samples), scope)
-
-
 def score_one(index: int, e: EvalItem, gens: Generations, settings: ScoreSettings) -> ScoredItem:
     """Every run of one item: its verdicts, its line of ``items.jsonl`` and its lines of
     ``samples.jsonl`` (each sample split once)."""
     st = settings
-    item = e.item
+
+    def scored(parts: Sequence[SplitResponse], correctness: bool, scope: str | None = None) -> ItemScore:
+        samples = tuple(score_split(e.item, p, st.fix_quirks, correctness, scope) for p in parts)
+        return ItemScore(index, e.item, samples, scope)
+
     outs = gens.of(e.key, "constraints")
     parts = [split_response(g.output, st.think_mode) for g in outs]
-    constraints = _item_score(
-        index, e, [score_split(item, p, st.fix_quirks, st.with_correctness) for p in parts], None
-    )
+    constraints = scored(parts, st.with_correctness)
     reasoning = both = plain = None
     plain_gens: list[Generation] = []
     plain_parts: list[SplitResponse] = []
     if st.trace_scope != "answer":  # the same checks on the reasoning trace (correctness is the answer's)
-        reasoning = _item_score(
-            index, e, [score_split(item, p, st.fix_quirks, False, "reasoning") for p in parts], "reasoning"
-        )
+        reasoning = scored(parts, False, "reasoning")
     if st.trace_scope == "both":
-        both = _item_score(
-            index, e, [score_split(item, p, st.fix_quirks, False, "both") for p in parts], "both"
-        )
+        both = scored(parts, False, "both")
     if "plain" in st.runs:
         plain_gens = gens.of(e.key, "plain")
         plain_parts = [split_response(g.output, st.think_mode) for g in plain_gens]
-        plain = _item_score(
-            index, e, [score_split(item, p, st.fix_quirks, st.with_correctness) for p in plain_parts], None
-        )
+        plain = scored(plain_parts, st.with_correctness)
     result = ItemResult(
         index,
         constraints,

@@ -380,13 +380,7 @@ def prepare_golds(golds: Iterable[str]) -> None:
     grade against it would: worker processes forked afterwards inherit the verdicts, the
     parses and math-verify's warmed-up parser instead of each paying for them.  Never raises."""
     for gold in dict.fromkeys(golds):
-        try:
-            with deadline(GRADE_TIMEOUT_SECONDS):
-                _gradable(_gold(gold))
-        except BaseException as exc:  # noqa: BLE001 - a gold that fails is judged again when graded
-            if isinstance(exc, KeyboardInterrupt):
-                raise
-            logger.debug("prepare_golds: %r", exc)
+        is_gradable(gold)  # cached in the gold's record (a gold cut short is judged again when graded)
 
 
 def grade_result(response_answer: str, gold: str) -> GradeResult:
