@@ -501,9 +501,22 @@ def report_reference(runs: Sequence[Run], scale: int) -> None:
                 )
             else:
                 print(
-                    f"  {mode:11} {code:8} {r.m.cpu_s:6.2f} CPU-s for {r.responses} responses: not comparable "
+                    f"  {mode:11} {code:11} {r.m.cpu_s:6.2f} CPU-s for {r.responses} responses: not comparable "
                     f"(the issue's {ref_cpu} CPU-s are for {ref_n}; run the default sizes)"
                 )
+
+
+def ends(
+    runs: Sequence[Run], scales: Sequence[int], code: str, mode: str
+) -> tuple[Run, Measure, Run, Measure, int] | None:
+    """The runs of (code, mode), with their measures, at the first scale and at the largest one
+    it has, and that scale; None unless both ran."""
+    lo = main_run(runs, scales[0], code, mode)
+    top = max((s for s in scales if main_run(runs, s, code, mode) is not None), default=scales[0])
+    hi = main_run(runs, top, code, mode)
+    if lo and hi and lo.m and hi.m and hi is not lo:
+        return lo, lo.m, hi, hi.m, top
+    return None
 
 
 def report_cpu_scaling(runs: Sequence[Run], scales: Sequence[int]) -> None:
@@ -515,21 +528,21 @@ def report_cpu_scaling(runs: Sequence[Run], scales: Sequence[int]) -> None:
     )
     for code in ("new", "baseline"):
         for mode in MODES:
-            lo = main_run(runs, first, code, mode)
-            top = max((s for s in scales if main_run(runs, s, code, mode) is not None), default=first)
-            hi = main_run(runs, top, code, mode)
-            if lo and hi and lo.m and hi.m and hi is not lo:
-                per = (hi.m.cpu_s - lo.m.cpu_s) / (hi.responses - lo.responses)
-                fixed = lo.m.cpu_s - per * lo.responses
-                split = (
-                    f"about {fixed:.2f} s fixed + {1000 * per:.2f} s per 1000 responses"
-                    if hi.m.cpu_s - lo.m.cpu_s >= 1.0
-                    else "too close to tell a fixed cost from a cost per response"
-                )
-                print(
-                    f"  {code:8} {mode:11} {first}x -> {top}x: CPU {lo.m.cpu_s:.2f} -> {hi.m.cpu_s:.2f} s "
-                    f"({ratio(hi.m.cpu_s, lo.m.cpu_s)} for {top // first}x the input); {split}"
-                )
+            span = ends(runs, scales, code, mode)
+            if span is None:
+                continue
+            lo, lo_m, hi, hi_m, top = span
+            per = (hi_m.cpu_s - lo_m.cpu_s) / (hi.responses - lo.responses)
+            fixed = lo_m.cpu_s - per * lo.responses
+            split = (
+                f"about {fixed:.2f} s fixed + {1000 * per:.2f} s per 1000 responses"
+                if hi_m.cpu_s - lo_m.cpu_s >= 1.0
+                else "too close to tell a fixed cost from a cost per response"
+            )
+            print(
+                f"  {code:8} {mode:11} {first}x -> {top}x: CPU {lo_m.cpu_s:.2f} -> {hi_m.cpu_s:.2f} s "
+                f"({ratio(hi_m.cpu_s, lo_m.cpu_s)} for {top // first}x the input); {split}"
+            )
 
 
 def report_growth(runs: Sequence[Run], scales: Sequence[int]) -> None:
@@ -538,15 +551,15 @@ def report_growth(runs: Sequence[Run], scales: Sequence[int]) -> None:
     print(f"peak RSS growth from {first}x (input grows with the scale)")
     for code in ("new", "baseline"):
         for mode in MODES:
-            lo = main_run(runs, first, code, mode)
-            top = max((s for s in scales if main_run(runs, s, code, mode) is not None), default=first)
-            hi = main_run(runs, top, code, mode)
-            if lo and hi and lo.m and hi.m and hi is not lo:
-                print(
-                    f"  {code:8} {mode:11} {first}x -> {top}x: single {lo.m.maxrss_mib:.0f} -> "
-                    f"{hi.m.maxrss_mib:.0f} MiB ({ratio(hi.m.maxrss_mib, lo.m.maxrss_mib)}), tree "
-                    f"{lo.m.tree_mib:.0f} -> {hi.m.tree_mib:.0f} MiB ({ratio(hi.m.tree_mib, lo.m.tree_mib)})"
-                )
+            span = ends(runs, scales, code, mode)
+            if span is None:
+                continue
+            _, lo_m, _, hi_m, top = span
+            print(
+                f"  {code:8} {mode:11} {first}x -> {top}x: single {lo_m.maxrss_mib:.0f} -> "
+                f"{hi_m.maxrss_mib:.0f} MiB ({ratio(hi_m.maxrss_mib, lo_m.maxrss_mib)}), tree "
+                f"{lo_m.tree_mib:.0f} -> {hi_m.tree_mib:.0f} MiB ({ratio(hi_m.tree_mib, lo_m.tree_mib)})"
+            )
 
 
 def report_jobs(runs: Sequence[Run], scale: int, jobs_available: bool) -> bool:
