@@ -21,7 +21,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from curation.core import InputError, ServiceFailure, redact
+from curation.core import InputError, ServiceFailure, WorkerFailure, redact
 from curation.core import Progress as ProgressFn
 
 console = Console()
@@ -30,6 +30,7 @@ err_console = Console(stderr=True)
 EXIT_CODES: tuple[tuple[type[Exception] | tuple[type[Exception], ...], int], ...] = (
     (InputError, 2),  # bad input the user can fix
     (ServiceFailure, 1),  # a server or the Hub failed; the work done so far is kept
+    (WorkerFailure, 1),  # a worker process was killed (out of memory, say); nothing was written
     ((ConnectionError, TimeoutError), 1),  # a server that cannot be reached (OSErrors too)
     (OSError, 2),  # a path the user gave cannot be read or written (permissions, a full disk, ...)
 )

@@ -1,7 +1,7 @@
 """Records, errors, hashing, JSON/JSONL/parquet I/O, prompts, progress callbacks and where the shipped data and the home (MATHIF_HOME) are: what every stage shares. Imports nothing of curation."""
 
 from curation.core.cpus import default_jobs
-from curation.core.errors import InputError, ServiceFailure
+from curation.core.errors import InputError, ServiceFailure, WorkerFailure
 from curation.core.hashing import sha256_bytes, sha256_file, sha256_int, sha256_text
 from curation.core.home import (
     HOME_ENV,
@@ -116,6 +116,7 @@ __all__ = [
     "render_prompt",
     "schema_lines",
     "ServiceFailure",
+    "WorkerFailure",
     "sha256_bytes",
     "sha256_file",
     "sha256_int",

@@ -1,4 +1,5 @@
-"""User-facing input errors: one line naming the file, the line and the problem."""
+"""User-facing errors: bad input (one line naming the file, the line and the problem), a
+service that failed, a worker process that died."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ class InputError(Exception):
         self.problem = problem
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str | None, int | None, str]]:
+        return InputError, (self.path, self.line, self.problem)  # rebuilt as it was made (workers pickle it)
+
     def __str__(self) -> str:
         if self.path is None and self.line is None:  # a flag or an argument, not a file
             return self.problem
@@ -26,3 +30,8 @@ class InputError(Exception):
 class ServiceFailure(Exception):
     """Something outside the user's input failed (a Hub request, samples a server would not
     make); the work done so far is kept.  The CLI prints ``str(err)`` and exits with 1."""
+
+
+class WorkerFailure(Exception):
+    """A worker process ended without finishing its work (killed, out of memory); nothing
+    was written.  The CLI prints ``str(err)`` and exits with 1."""

@@ -5,14 +5,16 @@ the two passes, nothing left behind when it fails."""
 from __future__ import annotations
 
 import json
+import os
 import random
+import signal
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from curation.cli import app
-from curation.core import InputError, default_jobs
+from curation.core import InputError, WorkerFailure, default_jobs
 from curation.evaluation import score_generations
 from curation.evaluation.data import load_dataset
 from curation.evaluation.outside import index_generations
@@ -132,6 +134,65 @@ def test_a_failing_worker_leaves_no_partial_files(tmp_path, dataset, monkeypatch
     with pytest.raises(RuntimeError, match="boom"):
         score_generations(dataset, tmp_path / "gen.jsonl", out, jobs=2)
     assert list(out.iterdir()) == []  # no items.jsonl or samples.jsonl half written, no parts
+
+
+@pytest.mark.skipif(not can_fork(), reason="workers fork")
+def test_a_killed_worker_is_one_error_not_a_hang(tmp_path, dataset, monkeypatch):
+    import curation.evaluation.workers as workers
+
+    write_generations(tmp_path / "gen.jsonl", dataset, samples=1, plain=False)
+    real = workers.score_one
+
+    def killed(index, *args):
+        if index == 7:
+            os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's out-of-memory killer would
+        return real(index, *args)
+
+    monkeypatch.setattr(workers, "score_one", killed)
+    # a handler in the parent that ignores SIGTERM (a server's, a test runner's) is inherited
+    # by forked workers: ending them must not depend on it
+    previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        out = tmp_path / "out"
+        with pytest.raises(WorkerFailure, match="killed by signal 9 .out of memory"):
+            score_generations(dataset, tmp_path / "gen.jsonl", out, jobs=2)
+        assert list(out.iterdir()) == []
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    result = runner.invoke(
+        app,
+        [
+            "score",
+            "--data",
+            str(dataset),
+            "--generations",
+            str(tmp_path / "gen.jsonl"),
+            "--out",
+            str(out),
+            "-j",
+            "2",
+        ],
+    )
+    assert result.exit_code == 1 and "a scoring worker" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.skipif(not can_fork(), reason="workers fork")
+def test_bad_input_found_in_a_worker_is_the_same_one_line(tmp_path, dataset, monkeypatch):
+    import curation.evaluation.workers as workers
+
+    write_generations(tmp_path / "gen.jsonl", dataset, samples=1, plain=False)
+    real = workers.score_one
+
+    def bad(index, *args):
+        if index == 3:
+            raise InputError(tmp_path / "gen.jsonl", 12, "changed while it was being scored")
+        return real(index, *args)
+
+    monkeypatch.setattr(workers, "score_one", bad)
+    with pytest.raises(InputError) as caught:
+        score_generations(dataset, tmp_path / "gen.jsonl", tmp_path / "out", jobs=2)
+    assert (caught.value.path, caught.value.line) == (str(tmp_path / "gen.jsonl"), 12)
+    assert str(caught.value).endswith("gen.jsonl:12: changed while it was being scored")
 
 
 @pytest.mark.parametrize("n", [0, 1, 5, 17, 100])
