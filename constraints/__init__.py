@@ -31,6 +31,7 @@ from .registry import (
     get,
     plugin_origin,
 )
+from .semantics import CHECKER_SEMANTICS, UNRECORDED_SEMANTICS
 from .text import warm_up
 
 
@@ -45,7 +46,9 @@ def make_instance(
 __all__ = [
     "warm_up",
     "CATEGORIES",
+    "CHECKER_SEMANTICS",
     "RELATIONS",
+    "UNRECORDED_SEMANTICS",
     "BrokenPlugin",
     "ConstraintArgError",
     "Context",

@@ -97,7 +97,7 @@ def eval_cmd(
         bool | None,
         typer.Option(
             "--fix-quirks/--mathif-quirks",
-            help="Use the documented fixes of MathIF checker quirks. [default: MathIF's]",
+            help="Use the documented fixes of checker quirks (MathIF's, and mathif's readings of the borrowed IFEvalG/IFBench families; see the README). [default: each source's verdicts]",
         ),
     ] = None,
     system_prompt: Annotated[
@@ -265,12 +265,13 @@ def compare_cmd(
     ] = None,
 ) -> None:
     """Several eval runs side by side: HAcc, SAcc and correctness, as MathIF's leaderboard."""
-    from curation.evaluation import run_compare
+    from curation.evaluation import checked_alike, run_compare
 
     rows = run_compare(runs, out)
     table = Table(title="mathif compare")
-    for col in ("run", "model", "items", "HAcc %", "SAcc %", "correct %", "correct w/o constraints %"):
-        table.add_column(col, justify="left" if col in ("run", "model") else "right")
+    numbers = ("items", "HAcc %", "SAcc %", "correct %", "correct w/o constraints %")
+    for col in ("run", "model", *numbers, "checks"):
+        table.add_column(col, justify="left" if col in ("run", "model", "checks") else "right")
     for r in rows:
         plain = r["correctness_without_constraints"]
         table.add_row(
@@ -281,7 +282,11 @@ def compare_cmd(
             f"{100 * r['sacc']:.2f}",
             f"{100 * r['correctness']:.2f}",
             "–" if plain is None else f"{100 * plain:.2f}",
+            f"semantics {r['checker_semantics']}" + (", --fix-quirks" if r["fix_quirks"] else ""),
         )
     console.print(table)
+    warning = checked_alike(rows)
+    if warning:
+        note(warning)
     if out is not None:
         console.print(f"wrote {out / 'compare.md'}, {out / 'compare.json'} and {out / 'compare.png'}")

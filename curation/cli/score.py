@@ -9,7 +9,7 @@ from typing import Annotated, Protocol
 import typer
 from rich.table import Table
 
-from curation.cli.console import console, progress_bar
+from curation.cli.console import console, note, progress_bar
 from curation.core import InputError, default_jobs
 from curation.scoring import GroupScores
 
@@ -98,8 +98,9 @@ def score_cmd(
         bool,
         typer.Option(
             "--fix-quirks",
-            help="Use the documented fixes of MathIF checker quirks (literal keywords, real "
-            "markdown bullets, undetectable language not followed). Default: MathIF's verdicts.",
+            help="Use the documented fixes of checker quirks (MathIF's: literal keywords, real "
+            "markdown bullets, undetectable language not followed; the borrowed IFEvalG/IFBench "
+            "families: mathif's readings, see the README). Default: each source's verdicts.",
         ),
     ] = False,
     correctness: Annotated[
@@ -172,6 +173,7 @@ def score_cmd(
             progress,
             jobs or default_jobs(),
             plots,
+            note,
         )
     s = summary
     print_summary(

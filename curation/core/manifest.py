@@ -8,6 +8,10 @@ Families that come from plugins are recorded with the package that provided them
 (``plugins``: distribution, version, entry point, family ids), so a reader of the
 manifest or the card knows what to install; a version of shipped families only has no
 ``plugins`` key at all.
+
+``checker_semantics`` is the version of the shipped checkers' semantics
+(``constraints.CHECKER_SEMANTICS``) the items were composed and proven satisfiable under;
+a manifest written before it existed has none and reads as ``"1"``.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from constraints import CHECKER_SEMANTICS, UNRECORDED_SEMANTICS
 from curation.core.hashing import sha256_bytes
 from curation.core.records import JsonRecord, typed
 from curation.core.version import __version__
@@ -129,6 +134,9 @@ class Manifest(JsonRecord):
     parquet: ParquetFiles | None
     splits: dict[str, SplitRecord]
     plugins: tuple[PluginRecord, ...] = ()  # plugin families used; empty: shipped families only
+    # the shipped checkers' semantics the items were composed and proven under
+    # (constraints.CHECKER_SEMANTICS); a manifest written before the version existed has none: "1"
+    checker_semantics: str = CHECKER_SEMANTICS
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -136,6 +144,7 @@ class Manifest(JsonRecord):
             "recipe_sha256": self.recipe_sha256,
             "raw_lock_sha256": self.raw_lock_sha256,
             "tool_version": self.tool_version,
+            "checker_semantics": self.checker_semantics,
             "items": self.items,
             "files": {n: f.to_dict() for n, f in self.files.items()},
             "parquet": self.parquet.to_dict() if self.parquet else None,
@@ -153,6 +162,9 @@ class Manifest(JsonRecord):
             recipe_sha256=typed(doc["recipe_sha256"], str, "recipe_sha256"),
             raw_lock_sha256=typed(doc["raw_lock_sha256"], str, "raw_lock_sha256"),
             tool_version=typed(doc["tool_version"], str, "tool_version"),
+            checker_semantics=typed(
+                doc.get("checker_semantics", UNRECORDED_SEMANTICS), str, "checker_semantics"
+            ),
             items=typed(doc["items"], int, "items"),
             files=_file_hashes(doc["files"]),
             parquet=ParquetFiles.from_dict(typed(parquet, dict, "parquet")) if parquet is not None else None,
@@ -226,4 +238,5 @@ def make_manifest(
         parquet=ParquetFiles(parquet_writer(), parquet) if parquet else None,
         splits=dict(splits),
         plugins=tuple(plugins),
+        checker_semantics=CHECKER_SEMANTICS,
     )

@@ -27,16 +27,18 @@ from typing import IO, Any
 
 from curation.core import (
     InputError,
+    Note,
     Progress,
     check_output_folder,
     jsonl_line,
+    no_note,
     no_progress,
     open_dataset,
     raw_lines,
 )
 from curation.evaluation.config import RUNS
 from curation.evaluation.data import EvalItem, eval_items
-from curation.evaluation.run import write_results
+from curation.evaluation.run import SUMMARY, recorded_semantics, semantics_change, write_results
 from curation.evaluation.store import Generation, GenKey
 from curation.evaluation.summary import EvalSummary, RunDescription
 from curation.scoring import outputs_of
@@ -200,10 +202,12 @@ def score_generations(
     progress: Progress = no_progress,
     jobs: int = 1,
     plots: bool = True,
+    note: Note = no_note,
 ) -> EvalSummary:
     """Check, score and write the eval results of outside generations (see above): the file
     is read once to check it and find each sample, then item by item as it is scored, in
-    ``jobs`` worker processes; memory does not grow with the file."""
+    ``jobs`` worker processes; memory does not grow with the file.  ``note`` is told when
+    ``out`` holds a summary scored under other checker semantics (it is replaced)."""
     check_output_folder(out)
     dataset = open_dataset(data)
     items = eval_items(dataset)
@@ -220,6 +224,10 @@ def score_generations(
         trace_scope=trace_scope,
         correctness_graded=with_correctness,
     )
+    earlier = recorded_semantics(out)
+    change = semantics_change(out / SUMMARY, earlier) if earlier is not None else None
+    if change:
+        note(change)
     try:
         return write_results(out, items, runs, gens, run, with_correctness, progress, jobs, plots)
     finally:

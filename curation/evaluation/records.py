@@ -1,7 +1,8 @@
 """``run.json``: what a run folder's generations were made with.
 
 ``generation`` holds every setting that changes what the model generates; a resumed run
-must match it exactly.  ``info`` describes the run that wrote the file (free to change).
+must match it exactly.  ``info`` describes the run that wrote the file (free to change),
+with the checkers' semantics it was scored under (``checker_semantics``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from constraints import CHECKER_SEMANTICS, UNRECORDED_SEMANTICS
 from curation.core import JsonRecord, typed
 
 _TEXT = (str, type(None))
@@ -72,9 +74,16 @@ class RunInfo:
     items: int
     runs: list[str]
     settings: dict[str, Any]  # the whole configuration (no secret: the key's variable name only)
+    # the checkers' semantics the run was scored under (constraints.CHECKER_SEMANTICS); not a
+    # generation setting: a run resumed under other semantics keeps its generations and is
+    # scored again.  A run.json written before the version existed records none: "1".
+    checker_semantics: str = CHECKER_SEMANTICS
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """Every field, ``checker_semantics`` after ``mathif_version`` (both say what scored)."""
+        doc = dataclasses.asdict(self)
+        first = {k: doc.pop(k) for k in ("mathif_version", "checker_semantics")}
+        return first | doc
 
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> RunInfo:
@@ -84,6 +93,9 @@ class RunInfo:
             items=typed(doc["items"], int, "items"),
             runs=list(typed(doc["runs"], list, "runs")),
             settings=dict(typed(doc["settings"], dict, "settings")),
+            checker_semantics=typed(
+                doc.get("checker_semantics", UNRECORDED_SEMANTICS), str, "checker_semantics"
+            ),
         )
 
 

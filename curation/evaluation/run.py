@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from constraints import CHECKER_SEMANTICS
 from curation.core import (
     InputError,
     Progress,
@@ -32,7 +33,7 @@ from curation.evaluation.report.markdown import compare_rows, render_compare, re
 from curation.evaluation.report.plots import COMPARE_PLOT, PLOTS, write_compare_plot, write_plots
 from curation.evaluation.samples import SAMPLES
 from curation.evaluation.score import Generations, InMemory, ScoreSettings
-from curation.evaluation.store import Generation, GenKey, RunFolder, model_fingerprint
+from curation.evaluation.store import RUN_JSON, Generation, GenKey, RunFolder, model_fingerprint
 from curation.evaluation.summary import EvalSummary, RunDescription, summary_of
 from curation.evaluation.workers import score_items
 
@@ -107,11 +108,36 @@ def run_info(config: EvalConfig, items: Sequence[EvalItem]) -> RunInfo:
     settings["openai"]["base_urls"] = [_safe_url(u) for u in config.openai.base_urls]
     return RunInfo(
         mathif_version=__version__,
+        checker_semantics=CHECKER_SEMANTICS,
         dataset=str(config.dataset),
         items=len(items),
         runs=list(config.runs),
         settings=settings,
     )
+
+
+def semantics_change(path: Path, recorded: str) -> str | None:
+    """The line that tells the user that the results recorded in ``path`` were scored under
+    other checker semantics than this mathif's (None: the same ones).  Never a refusal: the
+    generations stay valid, only the verdicts are recomputed."""
+    if recorded == CHECKER_SEMANTICS:
+        return None
+    return (
+        f"{path}: this run was scored under checker semantics {recorded}; it is rescored now "
+        f"under {CHECKER_SEMANTICS} (see the README's changelog of checker semantics)"
+    )
+
+
+def recorded_semantics(out: Path) -> str | None:
+    """The checker semantics of the ``summary.json`` already in ``out`` (None: there is
+    none, or it cannot be read: it is replaced either way)."""
+    path = out / SUMMARY
+    if not path.is_file():
+        return None
+    try:
+        return EvalSummary.read(path).run.checker_semantics
+    except InputError:
+        return None
 
 
 def run_eval(
@@ -131,6 +157,16 @@ def run_eval(
     items = eval_items(dataset, config.limit)
     record = RunRecord(generation_settings(config, items), run_info(config, items))
     with RunFolder(config.out, record) as folder:
+        # what the folder was scored under: run.json, else a summary.json left by an older run
+        # (one whose rerun stopped before scoring has a run.json of this mathif already)
+        recorded = [(folder.root / SUMMARY, recorded_semantics(folder.root))]
+        if folder.recorded is not None:
+            recorded.insert(0, (folder.root / RUN_JSON, folder.recorded.info.checker_semantics))
+        for path, semantics in recorded:
+            change = semantics_change(path, semantics) if semantics is not None else None
+            if change:
+                say(change)  # one line, the first file that differs
+                break
         if folder.dropped_tail:
             say(f"{folder.path}: dropped a partial last line (a killed run); that sample is made again")
         keys = {e.key for e in items}

@@ -120,12 +120,13 @@ def generation_from_row(obj: Mapping[str, Any], path: Path, line: int) -> Genera
     return Generation(*fields)
 
 
-def claim(root: Path, record: RunRecord) -> None:
+def claim(root: Path, record: RunRecord) -> RunRecord | None:
     """Refuse ``root`` unless it may become (missing, empty) or already is (its ``run.json``
-    records ``record``'s generation settings) the folder of this run.  Reads only: a folder
-    that is not this run's is refused with one line and left as it was."""
+    records ``record``'s generation settings) the folder of this run; the ``run.json`` found
+    (None: none yet).  Reads only: a folder that is not this run's is refused with one line
+    and left as it was."""
     if not root.exists():
-        return
+        return None
     if not root.is_dir():
         raise InputError(root, None, "exists and is not a folder")
     path = root / RUN_JSON
@@ -143,25 +144,26 @@ def claim(root: Path, record: RunRecord) -> None:
                 f"not a run folder of mathif eval (it holds {shown} but no {RUN_JSON}); "
                 "nothing was changed; use another --out or an empty folder",
             )
-        return
+        return None
     if not path.is_file():
         raise InputError(path, None, "is not a file; use another --out")
-    recorded = RunRecord.read(path).generation
-    for name, was, now in recorded.differences(record.generation):
+    recorded = RunRecord.read(path)
+    for name, was, now in recorded.generation.differences(record.generation):
         raise InputError(
             path,
             None,
             f"this folder holds generations made with {name} = {json.dumps(was)}, this run "
             f"asks for {json.dumps(now)}; use another --out or the folder's settings",
         )
+    return recorded
 
 
 class RunFolder:
     """The run folder of one run, claimed for ``record`` and locked until ``close``.
 
     Nothing is written before the folder is known to be this run's (see :func:`claim`);
-    then ``run.json`` is (re)written, the generations are read and a torn last line is
-    cut off."""
+    then ``run.json`` is (re)written (``recorded`` keeps the one found, None: a new
+    folder), the generations are read and a torn last line is cut off."""
 
     def __init__(self, root: Path, record: RunRecord):
         claim(root, record)  # refuse a folder that is not ours before touching it
@@ -177,7 +179,8 @@ class RunFolder:
             raise InputError(root, None, "another mathif eval is writing into this folder") from None
         self._fd = -1
         try:
-            claim(root, record)  # again under the lock: another run may have claimed it meanwhile
+            # again under the lock: another run may have claimed it meanwhile
+            self.recorded: RunRecord | None = claim(root, record)
             self.root = root
             self.path = root / GENERATIONS
             self.done: dict[GenKey, Generation] = {}

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from constraints import CHECKER_SEMANTICS, UNRECORDED_SEMANTICS
 from curation.core import JsonRecord, dicts_of, records_of, typed
 from curation.evaluation.score import EvalScores, SampleLength
 from curation.scoring import Breakdown, FollowRate, GroupScores, ItemScore, mean_correct, summarize, ungraded
@@ -156,9 +157,20 @@ class RunDescription:
     fix_quirks: bool
     trace_scope: str
     correctness_graded: bool = True  # False: mathif score --no-correctness (correctness is 0)
+    # the checkers' semantics the verdicts were given under (constraints.CHECKER_SEMANTICS);
+    # a summary written before the version existed records none and reads as "1"
+    checker_semantics: str = CHECKER_SEMANTICS
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """Every field, ``checker_semantics`` right after ``fix_quirks`` (the two say how
+        the constraints were checked)."""
+        out: dict[str, Any] = {}
+        for name, value in dataclasses.asdict(self).items():
+            if name != "checker_semantics":
+                out[name] = value
+            if name == "fix_quirks":
+                out["checker_semantics"] = self.checker_semantics
+        return out
 
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> RunDescription:
@@ -171,6 +183,9 @@ class RunDescription:
             sampling=dict(typed(doc["sampling"], dict, "sampling")),
             fix_quirks=typed(doc["fix_quirks"], bool, "fix_quirks"),
             correctness_graded=typed(doc.get("correctness_graded", True), bool, "correctness_graded"),
+            checker_semantics=typed(
+                doc.get("checker_semantics", UNRECORDED_SEMANTICS), str, "checker_semantics"
+            ),
         )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from curation.core import markdown_escape as escape
 from curation.core import markdown_table as table
 from curation.evaluation.report.plots import COMPARE_PLOT, PLOTS
-from curation.evaluation.summary import EvalSummary
+from curation.evaluation.summary import EvalSummary, RunDescription
 from curation.scoring import FollowRate, GroupScores
 
 
@@ -19,6 +19,12 @@ def pct(x: float | None) -> str:
 def _rate(rates: Mapping[str, FollowRate], key: str) -> float | None:
     rate = rates.get(key)
     return rate.follow if rate else None
+
+
+def checks(run: RunDescription) -> str:
+    """How the constraints were checked: the checkers' semantics and the quirks setting."""
+    quirks = "the documented quirk fixes (`--fix-quirks`)" if run.fix_quirks else "no `--fix-quirks`"
+    return f"checker semantics {run.checker_semantics}, {quirks}"
 
 
 def render_report(summary: EvalSummary, plots: Sequence[str]) -> str:
@@ -35,8 +41,7 @@ def render_report(summary: EvalSummary, plots: Sequence[str]) -> str:
         how = f"{escape(run.backend)} (their sampling settings are not known to mathif)"
     lines += [
         f"Dataset {escape(run.dataset)} ({summary.items} items, {summary.samples} samples), {how}; "
-        f"answer split `{run.think_mode}`, checks "
-        f"{'with quirk fixes' if run.fix_quirks else 'as MathIF'}"
+        f"answer split `{run.think_mode}`; constraints checked under {checks(run)}"
         f"{'' if run.correctness_graded else '; correctness not graded (--no-correctness)'}.",
         *(
             [
@@ -180,15 +185,32 @@ def compare_rows(summaries: Sequence[tuple[str, EvalSummary]]) -> list[dict[str,
             "sacc": s.sacc,
             "correctness": s.correctness,
             "correctness_without_constraints": s.correctness_without_constraints,
+            "checker_semantics": s.run.checker_semantics,
+            "fix_quirks": s.run.fix_quirks,
         }
         for name, s in summaries
     ]
     return sorted(rows, key=lambda r: (-r["hacc"], -r["correctness"], r["name"]))
 
 
+def checked_alike(rows: Sequence[Mapping[str, Any]]) -> str | None:
+    """None when every run was checked alike (same checker semantics, same ``--fix-quirks``),
+    else one sentence saying that their constraint scores are not comparable."""
+    ways = {(r["checker_semantics"], r["fix_quirks"]) for r in rows}
+    if len(ways) <= 1:
+        return None
+    return (
+        "These runs were not all checked alike (see the checks column): their HAcc and SAcc "
+        "are not comparable; run mathif score on their generations with the same settings."
+    )
+
+
 def render_compare(rows: Sequence[Mapping[str, Any]], with_plot: bool) -> str:
     lines = ["# MathIF runs side by side", "", "Sorted by HAcc, as MathIF's leaderboard.", ""]
-    header = ["run", "model", "items", "HAcc %", "SAcc %", "correct %", "correct w/o constraints %"]
+    warning = checked_alike(rows)
+    if warning:
+        lines += [f"**{warning}**", ""]
+    header = ["run", "model", "items", "HAcc %", "SAcc %", "correct %", "correct w/o constraints %", "checks"]
     body = [
         [
             escape(r["name"]),
@@ -198,6 +220,7 @@ def render_compare(rows: Sequence[Mapping[str, Any]], with_plot: bool) -> str:
             pct(r["sacc"]),
             pct(r["correctness"]),
             pct(r["correctness_without_constraints"]),
+            f"semantics {r['checker_semantics']}" + (", --fix-quirks" if r["fix_quirks"] else ""),
         ]
         for r in rows
     ]
