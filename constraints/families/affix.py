@@ -7,16 +7,28 @@ Families (category "affix"):
   or "P.P.S" (IFEval's check: the marker appears somewhere, in any case; it
   need not be at the end of the response); one of the IFEval families MathIF
   left out;
-- first_word:first_word_answer -- the response's first word (first ``\\w+``
-  token) is the given word, case-insensitively;
-- last_word:last_word_answer -- its last word is the given word (punctuation
-  may follow);
-- keywords:start_end -- it starts and ends with the same word, and nothing
-  follows that last word, not even punctuation.
+- first_word:first_word_answer -- the response's first word is the given word;
+- last_word:last_word_answer -- its last word is the given word;
+- keywords:start_end -- it starts and ends with the same word.
 The last three come from the IFEval-like constraints of Tülu 3 (open-instruct's
 IFEvalG, Lambert et al. 2024), also in IFBench's training set (Pyatkin et al.
-2025); ids are theirs.  Words here are ``\\w+`` tokens, as MathIF counts them,
-where those sets split on whitespace or use nltk.
+2025); ids are theirs, and so are the verdicts (IFEvalG's checks):
+- first word: the first whitespace-separated token, lower-cased, equals the
+  word lower-cased, so "Okay," or ``"(Verse`` is not "okay" or "verse";
+- last word: the last whitespace-separated token with every character that is
+  neither ``\\w`` nor whitespace deleted, lower-cased ("XML-tree!" is
+  "xmltree"; a closing quote or an emoji standing alone as the last token is
+  the empty word, which fails);
+- start and end: the first and the last of nltk's word tokens
+  (``nltk.word_tokenize``: punkt sentences, then Treebank tokens), compared
+  lower-cased, with at least two tokens; punctuation tokens count, so a
+  response that opens with a quote (``\\`\\```) always fails and one that
+  starts and ends with the same punctuation passes.
+An empty response follows none of them (IFEvalG's first- and last-word checks
+raise an IndexError on it).  ``--fix-quirks`` reads words as ``\\w+`` tokens,
+as MathIF counts them: the first ``\\w+`` word, the last ``\\w+`` word
+(punctuation may follow it), and for start and end the first and last ``\\w+``
+words, at least two, with nothing after the last word, not even punctuation.
 
 MathIF semantics kept on purpose: the repeated prompt is compared case
 insensitively after stripping whitespace; the end phrase is compared case
@@ -46,7 +58,7 @@ from ..base import (
 from ..keywords import one_word_validator
 from ..provenance import IFEVAL, MATHIF, TULU
 from ..text import _WORD as WORD
-from ..text import filler
+from ..text import filler, word_tokens
 
 # combination:repeat_prompt --------------------------------------------------
 
@@ -206,7 +218,27 @@ def last_token(text: str) -> str | None:
 # first_word:first_word_answer ------------------------------------------------
 
 
+def first_whitespace_token(text: str) -> str | None:
+    """IFEvalG's ``value.split()[0]`` (None for a blank text), reading only the start."""
+    parts = text.split(maxsplit=1)
+    return parts[0] if parts else None
+
+
+def last_whitespace_token(text: str) -> str | None:
+    """IFEvalG's ``value.split()[-1]`` (None for a blank text), reading only the end."""
+    parts = text.rsplit(maxsplit=1)
+    return parts[-1] if parts else None
+
+
+_NOT_WORD_OR_SPACE = re.compile(r"[^\w\s]")
+
+
 def _first_check(response: str, args: Args) -> bool:
+    token = first_whitespace_token(response)
+    return token is not None and token.lower() == args["first_word"].lower()
+
+
+def _first_check_words(response: str, args: Args) -> bool:
     token = first_token(response)
     return token is not None and token.lower() == args["first_word"].lower()
 
@@ -218,20 +250,27 @@ FIRST_WORD = Family(
     sample=lambda rng, ctx: {"first_word": pick(rng, FIRST_WORDS)},
     describe=lambda a: f"The first word of your response should be the word {a['first_word']}.",
     check=_first_check,
-    witness=lambda a, rng: f"{a['first_word'].capitalize()}, {filler(6)}",
+    check_fixed=_first_check_words,
+    witness=lambda a, rng: f"{a['first_word'].capitalize()} {filler(6)}",
     counterexample=lambda a, rng: f"{filler(3)} {a['first_word']} {filler(3)}",
     compose=lambda t, a, rng: a["first_word"] + " " + t,
     phase=PHASE_AFFIX,
     validate_extra=one_word_validator("first_word:first_word_answer", "first_word"),
-    conflicts=frozenset({"combination:repeat_prompt", "language:response_language"}),
+    conflicts=frozenset({"combination:repeat_prompt", "language:response_language", "startend:quotation"}),
     source=TULU + " (first_word:first_word_answer)",
-    doc="The first \\w+ word of the response is the given word, in any case.",
+    doc="IFEvalG's check: the first whitespace-separated token of the response, in any case, is "
+    "the given word (so 'Okay,' is not 'okay'). --fix-quirks: the first \\w+ word.",
 )
 
 # last_word:last_word_answer --------------------------------------------------
 
 
 def _last_check(response: str, args: Args) -> bool:
+    token = last_whitespace_token(response)
+    return token is not None and _NOT_WORD_OR_SPACE.sub("", token).lower() == args["last_word"].lower()
+
+
+def _last_check_words(response: str, args: Args) -> bool:
     token = last_token(response)
     return token is not None and token.lower() == args["last_word"].lower()
 
@@ -243,6 +282,7 @@ LAST_WORD = Family(
     sample=lambda rng, ctx: {"last_word": pick(rng, LAST_WORDS)},
     describe=lambda a: f"The last word of your response should be the word {a['last_word']}.",
     check=_last_check,
+    check_fixed=_last_check_words,
     witness=lambda a, rng: f"{filler(6)} {a['last_word']}.",
     counterexample=lambda a, rng: f"{a['last_word']} {filler(6)}",
     compose=lambda t, a, rng: t + " " + a["last_word"] + ".",
@@ -250,13 +290,39 @@ LAST_WORD = Family(
     validate_extra=one_word_validator("last_word:last_word_answer", "last_word"),
     conflicts=frozenset({"startend:end_checker", "language:response_language", "keywords:start_end"}),
     source=TULU + " (last_word:last_word_answer)",
-    doc="The last \\w+ word of the response is the given word, in any case; punctuation may follow it.",
+    doc="IFEvalG's check: the last whitespace-separated token of the response, with every "
+    "character that is neither \\w nor whitespace deleted, in any case, is the given word "
+    "('XML-tree!' reads 'xmltree'; a lone closing quote fails). --fix-quirks: the last \\w+ "
+    "word (punctuation may follow it).",
 )
 
 # keywords:start_end ----------------------------------------------------------
 
 
+def nltk_end_tokens(response: str) -> tuple[str, str] | None:
+    """The first and the last of ``nltk.word_tokenize(response)`` (punkt sentences, then
+    Treebank tokens per sentence), or None when it has fewer than two tokens.  Only the
+    first and the last sentence are tokenized: the tokens in between change neither."""
+    from .. import text  # punkt's sentences (IFEval's splitter), loaded on first use
+
+    sentences = text.punkt_sentences(response)
+    if not sentences:
+        return None
+    first = word_tokens(sentences[0])
+    last = first if len(sentences) == 1 else word_tokens(sentences[-1])
+    if len(sentences) == 1 and len(first) < 2 or not first or not last:
+        return None
+    return first[0], last[-1]
+
+
+def ifevalg_start_end(response: str) -> bool:
+    """IFEvalG's check: at least two nltk word tokens, the first and the last alike in any case."""
+    ends = nltk_end_tokens(response)
+    return ends is not None and ends[0].lower() == ends[1].lower()
+
+
 def starts_and_ends_alike(response: str) -> bool:
+    """``--fix-quirks``: the first and last \\w+ words alike (at least two), nothing after the last."""
     tokens = WORD.findall(response)
     if len(tokens) < 2 or tokens[0].lower() != tokens[-1].lower():
         return False
@@ -264,8 +330,14 @@ def starts_and_ends_alike(response: str) -> bool:
 
 
 def _start_end_compose(text: str, args: Args, rng: random.Random) -> str:
-    word = first_token(text)
-    return text if word is None else text.rstrip() + " " + word
+    """End the text with its first nltk token; a text that opens with punctuation (a quote
+    becomes a different token at each end) first gets a word in front."""
+    ends = nltk_end_tokens(text)
+    if ends is None or not WORD.fullmatch(ends[0]):
+        text = "so " + text
+        ends = nltk_end_tokens(text)
+    word = ends[0] if ends is not None else "so"
+    return text.rstrip() + " " + word
 
 
 START_END = Family(
@@ -277,7 +349,8 @@ START_END = Family(
         "Start and end your response with the same word (do not write anything after the "
         "last word, not even punctuation)."
     ),
-    check=lambda r, a: starts_and_ends_alike(r),
+    check=lambda r, a: ifevalg_start_end(r),
+    check_fixed=lambda r, a: starts_and_ends_alike(r),
     witness=lambda a, rng: "so " + filler(6).rstrip(".") + " so",
     counterexample=lambda a, rng: "so " + filler(6).rstrip(".") + " so.",
     compose=_start_end_compose,
@@ -292,8 +365,10 @@ START_END = Family(
         }
     ),
     source=TULU + " (keywords:start_end)",
-    doc="The first and last \\w+ words are the same (in any case), there are at least two "
-    "words, and nothing follows the last word, not even punctuation.",
+    doc="IFEvalG's check: the first and the last of nltk's word tokens (nltk.word_tokenize) "
+    "are the same in any case, with at least two tokens; punctuation tokens count (an opening "
+    "quote always fails). --fix-quirks: the first and last \\w+ words are the same, there are "
+    "at least two, and nothing follows the last word, not even punctuation.",
 )
 
 MATHIF_FAMILIES = (REPEAT_PROMPT, END_CHECKER, QUOTATION)

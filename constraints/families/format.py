@@ -12,9 +12,14 @@ Families (category "format"):
   fence, ``json.loads`` succeeds, so a bare number is JSON too);
 - detectable_content:number_placeholders -- IFEval: at least N placeholders
   in square brackets;
-- format:sub-bullets -- IFBench (Pyatkin et al. 2025): a ``*`` bullet list
-  where every bullet has at least one indented ``-`` sub-bullet right below it.
+- format:sub-bullets -- IFBench (Pyatkin et al. 2025), with IFBench's check:
+  the response is cut at every ``*`` and each piece after a ``*`` must hold a
+  ``-`` somewhere.  So a text without any ``*`` passes, and ``**bold**`` (an
+  empty piece between the two stars) fails.
 Title, JSON and placeholders are IFEval families MathIF left out.
+The section markers IFEval's data uses ("Section", "SECTION", "PARAGRAPH",
+"Day", "Audience") are all accepted; builds draw "Section" and "SECTION", as
+MathIF's release has them.
 
 Semantics kept on purpose (MathIF's, and IFEval's for the families MathIF
 left out):
@@ -27,7 +32,9 @@ left out):
   ``\\[ x \\]``.
 ``--fix-quirks`` counts only real markdown bullets ("- " or "* " followed by
 text, horizontal rules excluded) and ignores placeholder brackets right after
-a backslash and empty ones.
+a backslash and empty ones; for format:sub-bullets it reads the instruction as
+written (see ``has_sub_bullets``): at least one ``* `` bullet line, and every
+bullet line directly followed by an indented ``- `` sub-bullet line.
 """
 
 from __future__ import annotations
@@ -136,6 +143,11 @@ NUMBER_HIGHLIGHTED_SECTIONS = Family(
 # detectable_format:multiple_sections ----------------------------------------
 
 
+# the markers IFEval's data uses; MathIF's release and the sampler use the first two only
+SECTION_SPLITTERS = ("Section", "SECTION", "PARAGRAPH", "Day", "Audience")
+DRAWN_SPLITTERS = ("Section", "SECTION")
+
+
 def _splitter_pattern(splitter: str) -> str:
     return r"\s?" + splitter.strip() + r"\s?\d+\s?"
 
@@ -154,11 +166,11 @@ MULTIPLE_SECTIONS = Family(
     id="detectable_format:multiple_sections",
     category="format",
     params=(
-        Param("section_spliter", "choice", choices=("Section", "SECTION"), doc="section marker"),
+        Param("section_spliter", "choice", choices=SECTION_SPLITTERS, doc="section marker"),
         Param("num_sections", "int", minimum=1, maximum=MAX_COUNT, doc="minimum number of sections"),
     ),
     sample=lambda rng, ctx: {
-        "section_spliter": ("Section", "SECTION")[rng.randrange(2)],
+        "section_spliter": DRAWN_SPLITTERS[rng.randrange(len(DRAWN_SPLITTERS))],
         "num_sections": rng.randint(1, 5),
     },
     describe=lambda a: (
@@ -337,7 +349,17 @@ _BULLET = re.compile(r"\*[ \t]+\S")
 _SUB_BULLET = re.compile(r"[ \t]+-[ \t]+\S")
 
 
+def ifbench_sub_bullets(response: str) -> bool:
+    """IFBench's check: every piece of the response after a ``*`` holds a ``-``."""
+    return all("-" in piece for piece in response.split("*")[1:])
+
+
 def has_sub_bullets(response: str) -> bool:
+    """The instruction as written (``--fix-quirks``): at least one bullet line (``*``, a
+    blank, text, not indented), and every bullet line directly followed by a sub-bullet
+    line (indented, ``-``, a blank, text).  Stricter than IFBench's check and its
+    docstring: an unindented ``-`` line, an indented ``*`` line or a blank line between a
+    bullet and its sub-bullet do not count."""
     lines = response.split("\n")
     bullets = [i for i, line in enumerate(lines) if _BULLET.match(line)]
     if not bullets:
@@ -361,7 +383,16 @@ def _sub_bullets_compose(text: str, args: Args, rng: random.Random) -> str:
         if _BULLET.match(line) and not (i + 1 < len(lines) and _SUB_BULLET.match(lines[i + 1])):
             out.append(f"  - {i + 1}")
     text = "\n".join(out)
-    return text if has_sub_bullets(text) else text + "\n* 1\n  - 2"
+    text = text if has_sub_bullets(text) else text + "\n* 1\n  - 2"
+    # IFBench's reading: a star elsewhere (a highlight, bold, a product a*b) needs a dash after it
+    # (the dash goes before the piece's trailing blanks, so a line that follows keeps its start)
+    pieces = text.split("*")
+    return "*".join(p if i == 0 or "-" in p else _dash_before_blanks(p) for i, p in enumerate(pieces))
+
+
+def _dash_before_blanks(piece: str) -> str:
+    body = piece.rstrip()
+    return body + " -" + piece[len(body) :]
 
 
 SUB_BULLETS = Family(
@@ -373,16 +404,19 @@ SUB_BULLETS = Family(
         "Your response must include bullet points denoted by * and at least one sub-bullet "
         "point denoted by - for each bullet point."
     ),
-    check=lambda r, a: has_sub_bullets(r),
+    check=lambda r, a: ifbench_sub_bullets(r),
+    check_fixed=lambda r, a: has_sub_bullets(r),
     witness=lambda a, rng: filler(5) + "\n" + _sub_bullets_text(2, subs=True),
     counterexample=lambda a, rng: filler(5) + "\n" + _sub_bullets_text(2, subs=False),
     compose=_sub_bullets_compose,
     phase=PHASE_ADD,
     conflicts=frozenset({"detectable_format:number_bullet_lists"}),
     source="IFBench (Pyatkin et al. 2025), format:sub-bullets",
-    doc="A bullet list with * where every bullet line is directly followed by at least one "
-    "indented sub-bullet line with -. IFBench's format:sub-bullets; its dash lines would "
-    "count as bullets for detectable_format:number_bullet_lists, so the two never combine.",
+    doc="IFBench's format:sub-bullets with IFBench's check: every piece of the response after "
+    "a * holds a - (a text without * passes; **bold** fails). --fix-quirks: a bullet list with "
+    "* where every bullet line is directly followed by an indented sub-bullet line with -. Its "
+    "dash lines would count as bullets for detectable_format:number_bullet_lists, so the two "
+    "never combine.",
 )
 
 MATHIF_FAMILIES = (NUMBER_BULLET_LISTS, NUMBER_HIGHLIGHTED_SECTIONS, MULTIPLE_SECTIONS, NO_COMMA)

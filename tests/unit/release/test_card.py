@@ -286,6 +286,22 @@ def test_the_pinned_snapshot_route_is_shown():
 # scopes and scoring without mathif ------------------------------------------------------------
 
 
+def test_borrowed_families_are_said_to_give_their_sources_verdicts():
+    v2 = render_card(card_inputs("v2.0.0"))
+    scoring = v2.split("## Scoring without mathif", 1)[1].split("\n## ", 1)[0]
+    borrowed = scoring.split("carry the ids of open-instruct's IFEvalG or of IFBench", 1)[1].split("\n\n", 1)[
+        0
+    ]
+    for fid in ("first_word:first_word_answer", "keywords:word_once", "format:sub-bullets"):
+        assert f"`{fid}`" in borrowed
+    assert "`math:single_boxed`" not in borrowed and "`punctuation:no_comma`" not in borrowed
+    assert "with `--fix-quirks` mathif's own" in borrowed
+    table = v2.split("## Constraint families", 1)[1]
+    assert "IFEvalG's" in table and "IFBench's" in table
+    v1 = render_card(card_inputs("v1.0.0"))  # MathIF's 15 only: nothing borrowed to explain
+    assert "IFEvalG" not in v1
+
+
 def test_a_scoped_version_explains_the_reasoning_trace_scopes():
     text = render_card(card_inputs("v2.0.0"))
     scoring = text.split("## Scoring without mathif", 1)[1].split("\n## ", 1)[0]
