@@ -136,42 +136,25 @@ SUB_BULLETS = [  # (text, IFBench's verdict, the project's reading)
 ]
 
 
-@pytest.mark.parametrize(("text", "word", "source", "fixed"), FIRST)
-def test_first_word_is_ifevalgs(text, word, source, fixed):
-    args = {"first_word": word}
-    assert src_first_word(text, word) is source  # the oracle reads the case as the issue does
-    assert holds("first_word:first_word_answer", args, text) is source
-    assert holds("first_word:first_word_answer", args, text, fix_quirks=True) is fixed
+# (family, its argument's name or None, the source's check, the cases)
+FAMILIES = [
+    ("first_word:first_word_answer", "first_word", src_first_word, FIRST),
+    ("last_word:last_word_answer", "last_word", src_last_word, LAST),
+    ("keywords:word_once", "keyword", src_word_once, ONCE),
+    ("keywords:start_end", None, src_start_end, [(t, None, s, f) for t, s, f in START_END]),
+    ("format:sub-bullets", None, src_sub_bullets, [(t, None, s, f) for t, s, f in SUB_BULLETS]),
+]
+CASES = [(fid, arg, src, *case) for fid, arg, src, cases in FAMILIES for case in cases]
 
 
-@pytest.mark.parametrize(("text", "word", "source", "fixed"), LAST)
-def test_last_word_is_ifevalgs(text, word, source, fixed):
-    args = {"last_word": word}
-    assert src_last_word(text, word) is source
-    assert holds("last_word:last_word_answer", args, text) is source
-    assert holds("last_word:last_word_answer", args, text, fix_quirks=True) is fixed
-
-
-@pytest.mark.parametrize(("text", "word", "source", "fixed"), ONCE)
-def test_word_once_is_ifevalgs(text, word, source, fixed):
-    args = {"keyword": word}
-    assert src_word_once(text, word) is source
-    assert holds("keywords:word_once", args, text) is source
-    assert holds("keywords:word_once", args, text, fix_quirks=True) is fixed
-
-
-@pytest.mark.parametrize(("text", "source", "fixed"), START_END)
-def test_start_end_is_ifevalgs(text, source, fixed):
-    assert src_start_end(text) is source
-    assert holds("keywords:start_end", None, text) is source
-    assert holds("keywords:start_end", None, text, fix_quirks=True) is fixed
-
-
-@pytest.mark.parametrize(("text", "source", "fixed"), SUB_BULLETS)
-def test_sub_bullets_is_ifbenchs(text, source, fixed):
-    assert src_sub_bullets(text) is source
-    assert holds("format:sub-bullets", None, text) is source
-    assert holds("format:sub-bullets", None, text, fix_quirks=True) is fixed
+@pytest.mark.parametrize(("fid", "arg", "src", "text", "word", "source", "fixed"), CASES)
+def test_the_sources_verdict_by_default_and_mathifs_under_fix_quirks(
+    fid, arg, src, text, word, source, fixed
+):
+    args = {arg: word} if arg else None
+    assert (src(text, word) if arg else src(text)) is source  # the oracle reads the case as the issue does
+    assert holds(fid, args, text) is source
+    assert holds(fid, args, text, fix_quirks=True) is fixed
 
 
 # generated texts: the same verdict as the source on anything --------------------------------

@@ -117,19 +117,31 @@ def test_a_file_changed_while_scoring_is_one_error(tmp_path, dataset):
             index.of(e.key, "constraints")
 
 
-@pytest.mark.skipif(not can_fork(), reason="workers fork")
-def test_a_failing_worker_leaves_no_partial_files(tmp_path, dataset, monkeypatch):
+def _fail_at(monkeypatch, tmp_path, dataset, at: int, fail) -> None:
+    """Generations for every item, and workers whose ``score_one`` calls ``fail()`` at item ``at``."""
     import curation.evaluation.workers as workers
 
     write_generations(tmp_path / "gen.jsonl", dataset, samples=1, plain=False)
     real = workers.score_one
 
-    def flaky(index, *args):
-        if index == 7:
-            raise RuntimeError("boom")
+    def failing(index, *args):
+        if index == at:
+            fail()
         return real(index, *args)
 
-    monkeypatch.setattr(workers, "score_one", flaky)
+    monkeypatch.setattr(workers, "score_one", failing)
+
+
+def _raise(err: BaseException):
+    def fail():
+        raise err
+
+    return fail
+
+
+@pytest.mark.skipif(not can_fork(), reason="workers fork")
+def test_a_failing_worker_leaves_no_partial_files(tmp_path, dataset, monkeypatch):
+    _fail_at(monkeypatch, tmp_path, dataset, 7, _raise(RuntimeError("boom")))
     out = tmp_path / "out"
     with pytest.raises(RuntimeError, match="boom"):
         score_generations(dataset, tmp_path / "gen.jsonl", out, jobs=2)
@@ -138,17 +150,8 @@ def test_a_failing_worker_leaves_no_partial_files(tmp_path, dataset, monkeypatch
 
 @pytest.mark.skipif(not can_fork(), reason="workers fork")
 def test_a_killed_worker_is_one_error_not_a_hang(tmp_path, dataset, monkeypatch):
-    import curation.evaluation.workers as workers
-
-    write_generations(tmp_path / "gen.jsonl", dataset, samples=1, plain=False)
-    real = workers.score_one
-
-    def killed(index, *args):
-        if index == 7:
-            os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's out-of-memory killer would
-        return real(index, *args)
-
-    monkeypatch.setattr(workers, "score_one", killed)
+    # as the kernel's out-of-memory killer would
+    _fail_at(monkeypatch, tmp_path, dataset, 7, lambda: os.kill(os.getpid(), signal.SIGKILL))
     # a handler in the parent that ignores SIGTERM (a server's, a test runner's) is inherited
     # by forked workers: ending them must not depend on it
     previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -178,17 +181,8 @@ def test_a_killed_worker_is_one_error_not_a_hang(tmp_path, dataset, monkeypatch)
 
 @pytest.mark.skipif(not can_fork(), reason="workers fork")
 def test_bad_input_found_in_a_worker_is_the_same_one_line(tmp_path, dataset, monkeypatch):
-    import curation.evaluation.workers as workers
-
-    write_generations(tmp_path / "gen.jsonl", dataset, samples=1, plain=False)
-    real = workers.score_one
-
-    def bad(index, *args):
-        if index == 3:
-            raise InputError(tmp_path / "gen.jsonl", 12, "changed while it was being scored")
-        return real(index, *args)
-
-    monkeypatch.setattr(workers, "score_one", bad)
+    bad = InputError(tmp_path / "gen.jsonl", 12, "changed while it was being scored")
+    _fail_at(monkeypatch, tmp_path, dataset, 3, _raise(bad))
     with pytest.raises(InputError) as caught:
         score_generations(dataset, tmp_path / "gen.jsonl", tmp_path / "out", jobs=2)
     assert (caught.value.path, caught.value.line) == (str(tmp_path / "gen.jsonl"), 12)
