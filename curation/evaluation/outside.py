@@ -224,9 +224,7 @@ def score_generations(
         trace_scope=trace_scope,
         correctness_graded=with_correctness,
     )
-    earlier = recorded_semantics(out)
-    change = semantics_change(out / SUMMARY, earlier) if earlier is not None else None
-    if change:
+    if change := semantics_change(out / SUMMARY, recorded_semantics(out)):
         note(change)
     try:
         return write_results(out, items, runs, gens, run, with_correctness, progress, jobs, plots)

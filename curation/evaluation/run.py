@@ -116,11 +116,11 @@ def run_info(config: EvalConfig, items: Sequence[EvalItem]) -> RunInfo:
     )
 
 
-def semantics_change(path: Path, recorded: str) -> str | None:
+def semantics_change(path: Path, recorded: str | None) -> str | None:
     """The line that tells the user that the results recorded in ``path`` were scored under
-    other checker semantics than this mathif's (None: the same ones).  Never a refusal: the
-    generations stay valid, only the verdicts are recomputed."""
-    if recorded == CHECKER_SEMANTICS:
+    other checker semantics than this mathif's (None: the same ones, or none recorded).
+    Never a refusal: the generations stay valid, only the verdicts are recomputed."""
+    if recorded is None or recorded == CHECKER_SEMANTICS:
         return None
     return (
         f"{path}: this run was scored under checker semantics {recorded}; it is rescored now "
@@ -163,8 +163,7 @@ def run_eval(
         if folder.recorded is not None:
             recorded.insert(0, (folder.root / RUN_JSON, folder.recorded.info.checker_semantics))
         for path, semantics in recorded:
-            change = semantics_change(path, semantics) if semantics is not None else None
-            if change:
+            if change := semantics_change(path, semantics):
                 say(change)  # one line, the first file that differs
                 break
         if folder.dropped_tail:
