@@ -14,7 +14,7 @@ try:  # typer >= 0.17 carries its own click
 except ImportError:  # pragma: no cover - older typer on the click package
     from click import exceptions as click_errors  # type: ignore[no-redef]
 
-from curation.cli import constraints, dataset, evaluation, export, raw, release, score
+from curation.cli import compare, constraints, dataset, evaluation, export, raw, release, score
 from curation.cli.console import console, error_line, user_errors
 from curation.core import __version__
 
@@ -84,7 +84,7 @@ for _name, _command in (
     ("diff", dataset.diff_cmd),
     ("score", score.score_cmd),
     ("eval", evaluation.eval_cmd),
-    ("compare", evaluation.compare_cmd),
+    ("compare", compare.compare_cmd),
 ):
     app.command(_name)(user_errors(_command))
 

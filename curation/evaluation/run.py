@@ -23,14 +23,13 @@ from curation.core import (
     open_dataset,
     redact,
     write_atomic,
-    write_json,
 )
 from curation.evaluation.backends import Backend, GenRequest, make_backend, prompt_seed
 from curation.evaluation.config import EvalConfig, Sampling, describe
 from curation.evaluation.data import EvalItem, eval_items, fingerprint
 from curation.evaluation.records import GenerationSettings, RunInfo, RunRecord
-from curation.evaluation.report.markdown import compare_rows, render_compare, render_report
-from curation.evaluation.report.plots import COMPARE_PLOT, PLOTS, write_compare_plot, write_plots
+from curation.evaluation.report.markdown import render_report
+from curation.evaluation.report.plots import PLOTS, write_plots
 from curation.evaluation.samples import SAMPLES
 from curation.evaluation.score import Generations, InMemory, ScoreSettings
 from curation.evaluation.store import RUN_JSON, Generation, GenKey, RunFolder, model_fingerprint
@@ -263,27 +262,3 @@ def write_results(
     rel = [f"{PLOTS_DIR}/{p.name}" for p in drawn]
     write_atomic(out / REPORT, render_report(summary, rel))
     return summary
-
-
-# compare --------------------------------------------------------------------------------
-
-
-def read_summary(folder: Path) -> EvalSummary:
-    path = folder / SUMMARY
-    if not path.is_file():
-        raise InputError(path, None, "no such file; run mathif eval into this folder first")
-    return EvalSummary.read(path)
-
-
-def run_compare(folders: Sequence[Path], out: Path | None) -> list[dict[str, Any]]:
-    names = [f.name or str(f) for f in folders]
-    if len(set(names)) < len(names):  # same folder names under different parents
-        names = [str(f) for f in folders]
-    rows = compare_rows([(n, read_summary(f)) for n, f in zip(names, folders, strict=True)])
-    if out is not None:
-        if out.exists() and not out.is_dir():
-            raise InputError(out, None, "exists and is not a folder")
-        write_compare_plot(rows, out / COMPARE_PLOT)
-        write_json(out / "compare.json", rows)
-        write_atomic(out / "compare.md", render_compare(rows, with_plot=True))
-    return rows
