@@ -72,13 +72,17 @@ build/tiny-model/config.json: | setup
 	$(BIN)/python -m tests.support.tiny_model build/tiny-model
 
 # The whole evaluation on a small slice of the dataset with a tiny random model on the CPU:
-# two items of each split file, with and without constraints, two samples each.  Starts
-# afresh: an old smoke folder made from another build would be refused, not mixed.
+# two items of each split file, with and without constraints, two samples each; then the
+# same with another seed, and the two runs compared item by item.  Starts afresh: an old
+# smoke folder made from another build would be refused, not mixed.
+SMOKE_EVAL = $(VLLM_ENV) $(BIN)/mathif eval $(BUILT) --model build/tiny-model --backend vllm \
+	--limit 2 --samples 2 --max-tokens 96 --enforce-eager --trace-scope both
 eval-smoke: setup $(BUILT)/manifest.json build/tiny-model/config.json
-	rm -rf build/eval-smoke
-	$(VLLM_ENV) $(BIN)/mathif eval $(BUILT) --model build/tiny-model --backend vllm \
-		--out build/eval-smoke --limit 2 --samples 2 --max-tokens 96 --enforce-eager --trace-scope both
-	@echo "report: build/eval-smoke/report.md"
+	rm -rf build/eval-smoke build/eval-smoke-seed1 build/eval-smoke-compare
+	$(SMOKE_EVAL) --out build/eval-smoke
+	$(SMOKE_EVAL) --out build/eval-smoke-seed1 --seed 1
+	$(BIN)/mathif compare build/eval-smoke build/eval-smoke-seed1 --out build/eval-smoke-compare
+	@echo "report: build/eval-smoke/report.md; comparison: build/eval-smoke-compare/compare.md"
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

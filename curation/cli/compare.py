@@ -3,46 +3,86 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from curation.cli.console import console, note
+from curation.cli.console import console, default_note, note
+
+
+def _cell(row: dict[str, Any], key: str) -> str:
+    value, ci = row.get(key), row.get(f"{key}_ci")
+    if value is None:
+        return "–"
+    return f"{100 * value:.2f}" + (f"\n{100 * ci[0]:.1f}–{100 * ci[1]:.1f}" if ci else "")
 
 
 def compare_cmd(
-    runs: Annotated[list[Path], typer.Argument(help="Run folders of mathif eval.")],
+    runs: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Run folders of mathif eval or mathif score; the first is the reference.", show_default=False
+        ),
+    ],
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", help="Write compare.md, compare.json and compare.png (correctness against HAcc) here."
+            "--out",
+            help="Write compare.md, compare.json and compare.png (correctness against HAcc) here."
+            + default_note("none, print only"),
         ),
     ] = None,
+    allow_different_items: Annotated[
+        bool,
+        typer.Option(
+            "--allow-different-items",
+            help="Show runs evaluated on different items side by side (no paired comparison); "
+            "refused otherwise." + default_note("off"),
+        ),
+    ] = False,
 ) -> None:
-    """Several eval runs side by side: HAcc, SAcc and correctness, as MathIF's leaderboard."""
-    from curation.evaluation import checked_alike, run_compare
+    """Several eval runs side by side: HAcc, SAcc and correctness with their 95% intervals,
+    as MathIF's leaderboard, and each run against the first one, item by item (paired
+    difference, its interval and a sign-flip test)."""
+    from curation.evaluation import checked_alike, paired_text, run_compare
 
-    rows = run_compare(runs, out)
-    table = Table(title="mathif compare")
-    numbers = ("items", "HAcc %", "SAcc %", "correct %", "correct w/o constraints %")
-    for col in ("run", "model", *numbers, "checks"):
-        table.add_column(col, justify="left" if col in ("run", "model", "checks") else "right")
+    rows = run_compare(runs, out, allow_different_items)
+    warning = checked_alike(rows)
+    table = Table(title="mathif compare (each rate over its 95% interval)", show_lines=True)
+    table.add_column("run, model, evaluated", overflow="fold", min_width=12)
+    for col in ("items", "HAcc %", "SAcc %", "correct %", "no constr. %"):
+        table.add_column(col, justify="right", no_wrap=True)
+    if warning:
+        table.add_column("checks", overflow="fold", min_width=10)
     for r in rows:
-        plain = r["correctness_without_constraints"]
+        checks = f"semantics {r['checker_semantics']}" + (", --fix-quirks" if r["fix_quirks"] else "")
         table.add_row(
-            r["name"],
-            str(r["model"]),
+            r["name"] + (" (reference)" if r.get("reference") else "") + f"\n{r['model']}\n{r['evaluated']}",
             str(r["items"]),
-            f"{100 * r['hacc']:.2f}",
-            f"{100 * r['sacc']:.2f}",
-            f"{100 * r['correctness']:.2f}",
-            "–" if plain is None else f"{100 * plain:.2f}",
-            f"semantics {r['checker_semantics']}" + (", --fix-quirks" if r["fix_quirks"] else ""),
+            _cell(r, "hacc"),
+            _cell(r, "sacc"),
+            _cell(r, "correctness"),
+            _cell(r, "correctness_without_constraints"),
+            *((checks,) if warning else ()),
         )
     console.print(table)
-    warning = checked_alike(rows)
+    pairs = [r for r in rows if r.get("paired")]
+    if pairs:
+        ref = pairs[0]["paired"]["reference"]
+        ptable = Table(title=f"paired with {ref}, item by item (points; 95% interval; sign-flip test)")
+        ptable.add_column("run", overflow="fold", min_width=12)
+        for col in ("Δ HAcc", "HAcc test", "Δ correct", "correct test"):
+            ptable.add_column(col, justify="right", no_wrap=True)
+        for r in pairs:
+            d = r["paired"]
+            cells = [*paired_text(d.get("hacc")), *paired_text(d.get("correctness"))]
+            cells[0], cells[2] = (c.replace(" [", "\n[", 1) for c in (cells[0], cells[2]))
+            ptable.add_row(r["name"], *cells)
+        console.print(ptable)
     if warning:
         note(warning)
     if out is not None:
-        console.print(f"wrote {out / 'compare.md'}, {out / 'compare.json'} and {out / 'compare.png'}")
+        console.print(
+            f"wrote {out / 'compare.md'}, {out / 'compare.json'} and {out / 'compare.png'}", markup=False
+        )

@@ -38,6 +38,13 @@ EXIT_CODES: tuple[tuple[type[Exception] | tuple[type[Exception], ...], int], ...
 bug (a traceback)."""
 
 
+def default_note(value: object) -> str:
+    r"""`` [default: VALUE]`` for the end of an option's help, where Typer shows none (an
+    option whose ``None`` means "not given": the run file or a later rule decides; a flag
+    that is off).  Escaped: Rich reads a bare ``[default: 1]`` as a markup tag and drops it."""
+    return f" \\[default: {value}]"
+
+
 def message_of(err: Exception) -> str:
     """The one line an exception of :data:`EXIT_CODES` prints."""
     if isinstance(err, OSError):

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from curation.cli.console import console, note, user_errors
+from curation.cli.console import console, default_note, note, user_errors
 from curation.core import InputError, json_text
 
 app = typer.Typer(
@@ -20,7 +20,9 @@ app = typer.Typer(
 @app.command("list")
 @user_errors
 def list_cmd(
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list instead of a table.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON list instead of a table." + default_note("off"))
+    ] = False,
 ) -> None:
     """Every registered family: id, category, an example description, source of the idea.
 
@@ -51,7 +53,9 @@ def list_cmd(
 @user_errors
 def show_cmd(
     family_id: Annotated[str, typer.Argument(metavar="ID", help="A family id, e.g. math:single_boxed.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON instead of text." + default_note("off"))
+    ] = False,
 ) -> None:
     """One family: what it checks, its source, arguments, conflicts, examples."""
     from constraints import UnknownConstraintError, default_registry
@@ -95,7 +99,9 @@ def show_cmd(
 @user_errors
 def new_cmd(
     name: Annotated[str, typer.Argument(help="The family's name: lower-case letters, digits, _.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder to write into (default: here).")] = Path("."),
+    out: Annotated[Path, typer.Option("--out", help="Folder to write into; . is the current folder.")] = Path(
+        "."
+    ),
 ) -> None:
     """Start a new family from a template that works: a module and its tests.
 

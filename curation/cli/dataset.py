@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from curation.cli.console import console, progress_bar
+from curation.cli.console import console, default_note, progress_bar
 from curation.core import check_output_folder, json_text, write_json
 
 
@@ -25,8 +25,8 @@ def build_cmd(
         Path | None,
         typer.Option(
             "--out",
-            help="Output folder (default: build/<version>/ under MATHIF_HOME, which in a source "
-            "checkout is the checkout root).",
+            help="Output folder."
+            + default_note("build/<version>/ under MATHIF_HOME, which in a source checkout is its root"),
         ),
     ] = None,
     record: Annotated[
@@ -34,7 +34,8 @@ def build_cmd(
         typer.Option(
             "--record",
             help="Also write the manifest next to the recipe (release/<version>/manifest.json), "
-            "the committed record of this version (refused for the installed package's recipes).",
+            "the committed record of this version (refused for the installed package's recipes)."
+            + default_note("off"),
         ),
     ] = False,
     parquet: Annotated[
@@ -93,7 +94,8 @@ def verify_cmd(
         ),
     ],
     report: Annotated[
-        Path | None, typer.Option("--report", help="Write a JSON list, one object per item.")
+        Path | None,
+        typer.Option("--report", help="Write a JSON list, one object per item." + default_note("none")),
     ] = None,
 ) -> None:
     """Check that every item of dataset files is well formed and checkable.
@@ -156,7 +158,9 @@ def diff_cmd(
         ),
     ],
     new: Annotated[str, typer.Argument(help="The newer version, in any form.", show_default=False)],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the full diff as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the full diff as JSON." + default_note("off"))
+    ] = False,
 ) -> None:
     """Items added, removed and changed between two versions (matched by split and problem)."""
     from curation.dataset import diff_versions

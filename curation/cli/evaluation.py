@@ -7,12 +7,13 @@ from typing import Annotated
 
 import typer
 
-from curation.cli.console import console, note, progress_bar
+from curation.cli.console import console, default_note, note, progress_bar
 from curation.cli.score import print_summary
 
 _VLLM = "vLLM backend"
 _OPENAI = "openai backend"
 _SAMPLING = "Sampling (MathIF's defaults)"
+_REQUIRED = "none; required, here or in --config"
 
 
 def eval_cmd(
@@ -21,89 +22,117 @@ def eval_cmd(
         typer.Argument(
             help="The items, in any form: a build folder, a published tree or Hub snapshot, a Hub "
             "dataset ORG/NAME@REVISION (cached; HF_ENDPOINT honoured), one JSONL or parquet split "
-            "file, or MathIF's files.",
+            "file, or MathIF's files." + default_note(_REQUIRED),
             show_default=False,
         ),
     ] = None,
     model: Annotated[
         str | None,
-        typer.Option("--model", help="A model folder or Hub name (vllm), or the served model name (openai)."),
+        typer.Option(
+            "--model",
+            help="A model folder or Hub name (vllm), or the served model name (openai)."
+            + default_note(_REQUIRED),
+        ),
     ] = None,
     backend: Annotated[
         str | None,
         typer.Option(
             "--backend",
-            help="vllm (offline engine) or openai (any OpenAI-compatible server). [default: vllm]",
+            help="vllm (offline engine) or openai (any OpenAI-compatible server)." + default_note("vllm"),
         ),
     ] = None,
     out: Annotated[
         Path | None,
         typer.Option(
             "--out",
-            help="Run folder: generations.jsonl, run.json, summary.json, items.jsonl, report.md, plots/.",
+            help="Run folder: generations.jsonl, run.json, summary.json, items.jsonl, report.md, plots/."
+            + default_note(_REQUIRED),
         ),
     ] = None,
     config: Annotated[
-        Path | None, typer.Option("--config", help="A TOML run file with any of these settings (flags win).")
+        Path | None,
+        typer.Option(
+            "--config",
+            help="A TOML run file with any of these settings (flags win)." + default_note("none"),
+        ),
     ] = None,
     samples: Annotated[
         int | None,
-        typer.Option("--samples", help="Samples per prompt. [default: 1]", rich_help_panel=_SAMPLING),
+        typer.Option("--samples", help="Samples per prompt." + default_note(1), rich_help_panel=_SAMPLING),
     ] = None,
     seed: Annotated[
         int | None,
         typer.Option(
             "--seed",
-            help="Base seed; each prompt gets its own seed from it. [default: 0]",
+            help="Base seed; each prompt gets its own seed from it." + default_note(0),
             rich_help_panel=_SAMPLING,
         ),
     ] = None,
     temperature: Annotated[
-        float | None, typer.Option("--temperature", help="[default: 1.0]", rich_help_panel=_SAMPLING)
+        float | None,
+        typer.Option(
+            "--temperature", help="Sampling temperature." + default_note(1.0), rich_help_panel=_SAMPLING
+        ),
     ] = None,
     top_p: Annotated[
-        float | None, typer.Option("--top-p", help="[default: 0.95]", rich_help_panel=_SAMPLING)
+        float | None,
+        typer.Option(
+            "--top-p", help="Nucleus sampling's top-p." + default_note(0.95), rich_help_panel=_SAMPLING
+        ),
     ] = None,
     max_tokens: Annotated[
         int | None,
-        typer.Option("--max-tokens", help="Max new tokens. [default: 16384]", rich_help_panel=_SAMPLING),
+        typer.Option(
+            "--max-tokens",
+            help="Max new tokens; the prompt and these must fit in the model's context (vllm: "
+            "--max-model-len; openai: the server's)." + default_note(16384),
+            rich_help_panel=_SAMPLING,
+        ),
     ] = None,
     constraint_run: Annotated[
         bool | None,
         typer.Option(
             "--constraint-run/--no-constraint-run",
-            help="Also run every item without its constraints in the prompt, to measure what they cost in correctness. [default: on]",
+            help="Also run every item without its constraints in the prompt, to measure what they "
+            "cost in correctness." + default_note("constraint-run"),
         ),
     ] = None,
     limit: Annotated[
-        int | None, typer.Option("--limit", help="Only the first N items of each dataset file.")
+        int | None,
+        typer.Option(
+            "--limit", help="Only the first N items of each dataset file." + default_note("every item")
+        ),
     ] = None,
     trace_scope: Annotated[
         str | None,
         typer.Option(
             "--trace-scope",
-            help="answer (MathIF), reasoning or both: also check the constraints on the reasoning trace. [default: answer]",
+            help="answer (MathIF), reasoning or both: also check the constraints on the reasoning trace."
+            + default_note("answer"),
         ),
     ] = None,
     think_mode: Annotated[
         str | None,
         typer.Option(
             "--think-mode",
-            help="How the answer is split from the reasoning: mathif, last or strict. [default: mathif]",
+            help="How the answer is split from the reasoning: mathif, last or strict."
+            + default_note("mathif"),
         ),
     ] = None,
     fix_quirks: Annotated[
         bool | None,
         typer.Option(
             "--fix-quirks/--mathif-quirks",
-            help="Use the documented fixes of checker quirks (MathIF's, and mathif's readings of the borrowed IFEvalG/IFBench families; see the README). [default: each source's verdicts]",
+            help="Use the documented fixes of checker quirks (MathIF's, and mathif's readings of the "
+            "borrowed IFEvalG/IFBench families; see the README)."
+            + default_note("mathif-quirks: each source's verdicts"),
         ),
     ] = None,
     system_prompt: Annotated[
         str | None,
         typer.Option(
             "--system-prompt",
-            help="A system message before each prompt (MathIF sends none). [default: none]",
+            help="A system message before each prompt." + default_note("none, as MathIF"),
             rich_help_panel=_SAMPLING,
         ),
     ] = None,
@@ -112,38 +141,54 @@ def eval_cmd(
         typer.Option(
             "--chat-template-kwargs",
             help="Arguments of the model's chat template, a JSON object, e.g. '{\"enable_thinking\": true}' "
-            "(vllm; openai: sent as chat_template_kwargs, which vLLM and SGLang servers read).",
+            "(vllm; openai: sent as chat_template_kwargs, which vLLM and SGLang servers read)."
+            + default_note("none"),
             rich_help_panel=_SAMPLING,
         ),
     ] = None,
     tensor_parallel_size: Annotated[
-        int | None, typer.Option("--tensor-parallel-size", help="[default: 1]", rich_help_panel=_VLLM)
+        int | None,
+        typer.Option(
+            "--tensor-parallel-size",
+            help="GPUs each engine spreads the model over." + default_note(1),
+            rich_help_panel=_VLLM,
+        ),
     ] = None,
     data_parallel_size: Annotated[
         int | None,
         typer.Option(
             "--data-parallel-size",
-            help="Engines on this node, one process each. [default: 1]",
+            help="Engines on this node, one process each." + default_note(1),
             rich_help_panel=_VLLM,
         ),
     ] = None,
     max_model_len: Annotated[
-        int | None, typer.Option("--max-model-len", help="[default: the model's]", rich_help_panel=_VLLM)
+        int | None,
+        typer.Option(
+            "--max-model-len",
+            help="The engine's context: prompt and new tokens together." + default_note("the model's"),
+            rich_help_panel=_VLLM,
+        ),
     ] = None,
     gpu_memory_utilization: Annotated[
-        float | None, typer.Option("--gpu-memory-utilization", help="[default: 0.9]", rich_help_panel=_VLLM)
+        float | None,
+        typer.Option(
+            "--gpu-memory-utilization",
+            help="Share of each GPU's memory the engine may take." + default_note(0.9),
+            rich_help_panel=_VLLM,
+        ),
     ] = None,
     dtype: Annotated[
         str | None,
         typer.Option(
-            "--dtype", help="auto, bfloat16, float16, float32. [default: auto]", rich_help_panel=_VLLM
+            "--dtype", help="auto, bfloat16, float16, float32." + default_note("auto"), rich_help_panel=_VLLM
         ),
     ] = None,
     trust_remote_code: Annotated[
         bool | None,
         typer.Option(
             "--trust-remote-code/--no-trust-remote-code",
-            help="Run the model repository's own code. [default: off]",
+            help="Run the model repository's own code." + default_note("no-trust-remote-code"),
             rich_help_panel=_VLLM,
         ),
     ] = None,
@@ -151,7 +196,8 @@ def eval_cmd(
         bool | None,
         typer.Option(
             "--enforce-eager/--no-enforce-eager",
-            help="No CUDA graphs / compilation (faster start, slower run).",
+            help="No CUDA graphs / compilation (faster start, slower run)."
+            + default_note("no-enforce-eager"),
             rich_help_panel=_VLLM,
         ),
     ] = None,
@@ -159,7 +205,7 @@ def eval_cmd(
         int | None,
         typer.Option(
             "--max-num-seqs",
-            help="Sequences the engine runs at once. [default: vLLM's]",
+            help="Sequences the engine runs at once." + default_note("vLLM's"),
             rich_help_panel=_VLLM,
         ),
     ] = None,
@@ -167,7 +213,9 @@ def eval_cmd(
         list[str] | None,
         typer.Option(
             "--base-url",
-            help="Server base URL, e.g. http://127.0.0.1:8000/v1; repeat to spread requests over several.",
+            help="Server base URL; repeat to spread requests over several.  Each is checked once "
+            "(GET /models) before any sample."
+            + default_note("http://127.0.0.1:8000/v1, where vllm serve listens"),
             rich_help_panel=_OPENAI,
         ),
     ] = None,
@@ -175,25 +223,26 @@ def eval_cmd(
         str | None,
         typer.Option(
             "--api-key-env",
-            help="Environment variable holding the API key (never written anywhere). [default: OPENAI_API_KEY]",
+            help="Environment variable holding the API key (never written anywhere)."
+            + default_note("OPENAI_API_KEY"),
             rich_help_panel=_OPENAI,
         ),
     ] = None,
     concurrency: Annotated[
         int | None,
         typer.Option(
-            "--concurrency", help="Requests in flight at most. [default: 32]", rich_help_panel=_OPENAI
+            "--concurrency", help="Requests in flight at most." + default_note(32), rich_help_panel=_OPENAI
         ),
     ] = None,
     timeout: Annotated[
         float | None,
-        typer.Option("--timeout", help="Seconds per request. [default: 1200]", rich_help_panel=_OPENAI),
+        typer.Option("--timeout", help="Seconds per request." + default_note(1200), rich_help_panel=_OPENAI),
     ] = None,
     max_retries: Annotated[
         int | None,
         typer.Option(
             "--max-retries",
-            help="Retries on 429, 5xx and timeouts, with backoff. [default: 8]",
+            help="Retries on 429, 5xx and timeouts, with backoff." + default_note(8),
             rich_help_panel=_OPENAI,
         ),
     ] = None,
@@ -203,9 +252,13 @@ def eval_cmd(
     Each item is run with its constraints in the prompt and, unless
     --no-constraint-run, without them.  Generations are appended to
     OUT/generations.jsonl as they finish; the same command run again makes only
-    what is missing, and other sampling settings or another model are refused.
-    Then OUT gets summary.json (HAcc, SAcc, correctness), items.jsonl, report.md
-    and plots/.
+    what is missing, and other sampling settings or another model are refused
+    (an OUT with no generation yet is taken over).  Then OUT gets summary.json
+    (HAcc, SAcc, correctness), items.jsonl, report.md and plots/.
+
+    With --backend openai each server is checked before any sample: one that
+    cannot be reached, refuses the key, does not serve --model, or whose context
+    cannot hold --max-tokens stops the run at once with one line.
     """
     from curation.evaluation import make_config, run_eval
 
@@ -245,9 +298,7 @@ def eval_cmd(
         outcome = run_eval(cfg, on_generation=progress, note=note)
     s = outcome.summary
     title = f"mathif eval: {cfg.model} on {cfg.dataset}"
-    print_summary(title, s.overall, s.by_source, s.by_num_constraints, s.by_constraint)
-    if s.correctness_without_constraints is not None:
-        console.print(f"correctness without constraints: {100 * s.correctness_without_constraints:.2f} %")
+    print_summary(title, s)
     console.print(
         f"{outcome.generated} samples generated, {outcome.reused} reused; wrote {cfg.out / 'summary.json'}, "
         f"{cfg.out / 'items.jsonl'}, {cfg.out / 'report.md'} and {cfg.out / 'plots'}/"

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from curation.cli.console import console, user_errors
+from curation.cli.console import console, default_note, user_errors
 from curation.core import InputError
 
 app = typer.Typer(
@@ -44,18 +44,23 @@ def verl_cmd(
     system_prompt: Annotated[
         str | None,
         typer.Option(
-            "--system-prompt", help="A system message before each prompt (default: none, as MathIF)."
+            "--system-prompt",
+            help="A system message before each prompt." + default_note("none, as MathIF"),
         ),
     ] = None,
     no_constraints: Annotated[
         bool,
         typer.Option(
             "--no-constraints",
-            help="Prompt without the constraints (MathIF's plain run); the ground truth is the same item.",
+            help="Prompt without the constraints (MathIF's plain run); the ground truth is the same item."
+            + default_note("off"),
         ),
     ] = False,
     limit: Annotated[
-        int | None, typer.Option("--limit", help="Only the first N items of each split file.")
+        int | None,
+        typer.Option(
+            "--limit", help="Only the first N items of each split file." + default_note("every item")
+        ),
     ] = None,
 ) -> None:
     """Write verl's RL data rows: data_source (mathif/VERSION/SPLIT), prompt (chat messages),
@@ -93,9 +98,9 @@ _HARNESS_VERSION_HELP = (
     "dataset ORG/NAME@REVISION, one JSONL or parquet split file, MathIF's files, or v1.0.0 for its "
     "build under mathif's home."
 )
-_NAME_HELP = (
-    "The version's name in the task names (1.0.0 -> mathif_1_0_0) (default: the build manifest's "
-    "version, the items' version field, the Hub tag or the dataset card's; MathIF's files need it)."
+_NAME_HELP = "The version's name in the task names (1.0.0 -> mathif_1_0_0)." + default_note(
+    "the build manifest's version, the items' version field, the Hub tag or the dataset card's; "
+    "MathIF's files need it"
 )
 _THINK_MODE_HELP = (
     "How the generated scorer splits the answer from the reasoning (baked into the files): "
@@ -103,7 +108,7 @@ _THINK_MODE_HELP = (
     "</think>), 'strict' (no </think> means an empty answer)."
 )
 _MAX_TOKENS_HELP = "New tokens per response (reasoning models need MathIF's 16,384)."
-_LIMIT_HELP = "Only the first N items of each split (default: every item)."
+_LIMIT_HELP = "Only the first N items of each split." + default_note("every item")
 
 
 def _check_limit(limit: int | None) -> None:

@@ -12,7 +12,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
-from curation.cli.console import console, err_console, error_line, user_errors
+from curation.cli.console import console, default_note, err_console, error_line, user_errors
 from curation.core import InputError, Problem, json_text, read_jsonl
 from curation.raw import (
     DEFAULT_DUP_THRESHOLD,
@@ -76,11 +76,15 @@ def pull_cmd(
         typer.Option(
             "--mirror",
             envvar=MIRROR_ENV,
-            help="Read DIR/<source>/test.jsonl instead of the Hugging Face Hub.",
+            help="Read DIR/<source>/test.jsonl instead of the Hugging Face Hub."
+            + default_note("none: the Hub"),
         ),
     ] = None,
     update_lock: Annotated[
-        bool, typer.Option("--update-lock", help="Accept content that differs from raw/lock.json.")
+        bool,
+        typer.Option(
+            "--update-lock", help="Accept content that differs from raw/lock.json." + default_note("off")
+        ),
     ] = False,
 ) -> None:
     """Pull sources into typed problems: write raw/cache/<source>.jsonl and raw/lock.json."""
@@ -185,7 +189,9 @@ def _print_stats(report: dict[str, Any]) -> None:
 @app.command("stats")
 @user_errors
 def stats_cmd(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON on stdout." + default_note("off"))
+    ] = False,
     threshold: Annotated[
         float, typer.Option("--threshold", min=0, max=100, help="Near-duplicate score (0-100).")
     ] = DEFAULT_DUP_THRESHOLD,
@@ -219,7 +225,9 @@ def read_questions(path: Path) -> list[tuple[int, str]]:
 @user_errors
 def match_cmd(
     files: Annotated[list[Path], typer.Argument(help="JSONL dataset files with a 'question' field.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON on stdout." + default_note("off"))
+    ] = False,
     min_score: Annotated[
         float, typer.Option("--min-score", min=0, max=100, help="Below this, nothing matched.")
     ] = DEFAULT_MATCH_CUTOFF,

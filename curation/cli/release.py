@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from curation.cli.console import console, err_console, note, progress_bar, user_errors
+from curation.cli.console import console, default_note, err_console, note, progress_bar, user_errors
 from curation.core import json_text
 
 if TYPE_CHECKING:
@@ -24,16 +24,16 @@ ReleaseRoot = Annotated[
     Path | None,
     typer.Option(
         "--release-root",
-        help="Folder of the release/vX.Y.Z/ folders (default: the shipped release/, the checkout's "
-        "or the installed package's).",
+        help="Folder of the release/vX.Y.Z/ folders."
+        + default_note("the shipped release/, the checkout's or the installed package's"),
     ),
 ]
 BuildRoot = Annotated[
     Path | None,
     typer.Option(
         "--build-root",
-        help="Folder of the built versions (X.Y.Z/) (default: build/ under MATHIF_HOME, in a "
-        "checkout its root).",
+        help="Folder of the built versions (X.Y.Z/)."
+        + default_note("build/ under MATHIF_HOME, which in a source checkout is its root"),
     ),
 ]
 
@@ -63,17 +63,23 @@ def publish_cmd(
     version: Annotated[str, typer.Argument(help="The version: v1.0.0 or 1.0.0 (release/v1.0.0/).")],
     repo: Annotated[str, typer.Option("--repo", help="The Hub dataset repository, ORG/NAME.")],
     private: Annotated[
-        bool, typer.Option("--private", help="Create the repository private (refused if it exists public).")
+        bool,
+        typer.Option(
+            "--private",
+            help="Create the repository private (refused if it exists public)." + default_note("off"),
+        ),
     ] = False,
     dry_run: Annotated[
         Path | None,
         typer.Option(
             "--dry-run",
-            help="Write the tree that would be committed into this folder instead (no Hub, no token).",
+            help="Write the tree that would be committed into this folder instead (no Hub, no token)."
+            + default_note("none: publish to the Hub"),
         ),
     ] = None,
     endpoint: Annotated[
-        str | None, typer.Option("--endpoint", help="Hub endpoint (default: HF_ENDPOINT or the Hub).")
+        str | None,
+        typer.Option("--endpoint", help="Hub endpoint." + default_note("HF_ENDPOINT, else the Hub")),
     ] = None,
     release_root: ReleaseRoot = None,
     build_root: BuildRoot = None,
@@ -151,7 +157,9 @@ def _quiet_hub_logs() -> None:
 @app.command("list")
 @user_errors
 def list_cmd(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON on stdout." + default_note("off"))
+    ] = False,
     release_root: ReleaseRoot = None,
     build_root: BuildRoot = None,
 ) -> None:

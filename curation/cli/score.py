@@ -2,60 +2,94 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Protocol
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from curation.cli.console import console, note, progress_bar
 from curation.core import InputError, default_jobs
-from curation.scoring import GroupScores
+from curation.scoring import GroupScores, Interval
+
+if TYPE_CHECKING:
+    from curation.evaluation import EvalSummary
 
 MAX_JOBS = 256
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.2f}"
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.2f}"
 
 
-class _Rate(Protocol):
-    @property
-    def n(self) -> int: ...
-
-    @property
-    def follow(self) -> float: ...
+def _ci(ci: Interval | None) -> str:
+    return "" if ci is None else f"{100 * ci.low:.1f}–{100 * ci.high:.1f}"
 
 
-def print_summary(
-    title: str,
-    overall: GroupScores,
-    by_source: Mapping[str, GroupScores],
-    by_num_constraints: Mapping[str, GroupScores],
-    by_constraint: Mapping[str, _Rate],
-) -> None:
-    """The terminal tables of ``mathif score`` and ``mathif eval``."""
-    table = Table(title=title)
-    for col in ("group", "items", "HAcc %", "SAcc %", "correct %"):
+def print_summary(title: str, s: EvalSummary) -> None:
+    """The terminal tables of ``mathif score`` and ``mathif eval``: every rate with its 95%
+    interval and its n (small cells marked), then the summary's warnings."""
+    from curation.core import source_label, split_label
+    from curation.scoring import INTERVALS_NOTE, SMALL
+
+    table = Table(title=title, caption=f"{INTERVALS_NOTE}; † fewer than {SMALL} items")
+    for col in ("group", "items", "HAcc %", "95% CI", "SAcc %", "95% CI", "correct %", "95% CI"):
         table.add_column(col, justify="left" if col == "group" else "right")
 
-    def row(name: str, block: GroupScores) -> None:
-        table.add_row(name, str(block.items), _pct(block.hacc), _pct(block.sacc), _pct(block.correctness))
+    def row(name: str, g: GroupScores) -> None:
+        n = f"{g.items}{'†' if g.small else ''}"
+        table.add_row(
+            name,
+            n,
+            _pct(g.hacc),
+            _ci(g.hacc_ci),
+            _pct(g.sacc),
+            _ci(g.sacc_ci),
+            _pct(g.correctness),
+            _ci(g.correctness_ci),
+        )
 
-    row("all", overall)
-    for name, block in by_source.items():
-        row(f"source {name}", block)
-    for name, block in by_num_constraints.items():
-        row(f"{name} constraint(s)", block)
+    row("all", s.overall)
+    if s.correctness_without_constraints is not None:
+        o = s.overall
+        table.add_row(
+            "all, no constraints in the prompt",
+            "",
+            "",
+            "",
+            "",
+            "",
+            _pct(o.correctness_without_constraints),
+            _ci(o.correctness_without_constraints_ci),
+        )
+    for name, g in s.by_source.items():
+        row(f"source {source_label(name)}", g)
+    if len(s.by_split) > 1:
+        for name, g in s.by_split.items():
+            row(f"split {split_label(name)}", g)
+    for name, g in s.by_num_constraints.items():
+        row(f"{name} constraint(s)", g)
     console.print(table)
     ctable = Table(title="instruction following per constraint type")
-    ctable.add_column("constraint")
-    ctable.add_column("n", justify="right")
-    ctable.add_column("followed %", justify="right")
-    for cid, rate in by_constraint.items():
-        ctable.add_row(cid, str(rate.n), _pct(rate.follow))
+    for col in ("constraint", "n", "followed %", "95% CI"):
+        ctable.add_column(col, justify="left" if col == "constraint" else "right")
+    for cid, c in s.by_constraint.items():
+        ctable.add_row(cid, f"{c.n}{'†' if c.n < SMALL else ''}", _pct(c.follow), _ci(c.follow_ci))
     console.print(ctable)
+    if s.multi is not None:
+        m = s.multi
+        ks = ", ".join(f"pass@{k} {_pct(v)}" for k, v in m.pass_at.items())
+        console.print(f"{m.k} samples per prompt: correctness {ks}; majority vote {_pct(m.majority)} %")
+    e = s.endings
+    if e is not None and e.overall.samples:
+        cut = e.overall.truncated_share
+        console.print(
+            f"samples truncated at the token limit: {'unknown' if cut is None else f'{100 * cut:.1f} %'}; "
+            f"with </think>: {100 * e.overall.delimited_share:.1f} %",
+            markup=False,
+        )
+    for warning in s.warnings:
+        note(f"warning: {warning}")
 
 
 DATA_HELP = (
@@ -100,7 +134,7 @@ def score_cmd(
             "--fix-quirks",
             help="Use the documented fixes of checker quirks (MathIF's: literal keywords, real "
             "markdown bullets, undetectable language not followed; the borrowed IFEvalG/IFBench "
-            "families: mathif's readings, see the README). Default: each source's verdicts.",
+            "families: mathif's readings, see the README). \\[default: off: each source's verdicts]",
         ),
     ] = False,
     correctness: Annotated[
@@ -117,7 +151,7 @@ def score_cmd(
     model: Annotated[
         str,
         typer.Option(
-            "--model", help="The model's name for the report (default: the generations file's name)."
+            "--model", help="The model's name for the report. \\[default: the generations file's name]"
         ),
     ] = "",
     jobs: Annotated[
@@ -175,12 +209,7 @@ def score_cmd(
             plots,
             note,
         )
-    s = summary
-    print_summary(
-        f"mathif score: {s.run.dataset}", s.overall, s.by_source, s.by_num_constraints, s.by_constraint
-    )
-    if s.correctness_without_constraints is not None:
-        console.print(f"correctness without constraints: {100 * s.correctness_without_constraints:.2f} %")
+    print_summary(f"mathif score: {summary.run.dataset}", summary)
     console.print(
         f"wrote {out / 'summary.json'}, {out / 'items.jsonl'}, {out / 'samples.jsonl'}"
         + (f", {out / 'report.md'} and {out / 'plots'}/" if plots else f" and {out / 'report.md'}"),

@@ -32,6 +32,7 @@ from curation.core.jsonio import (
     write_json,
     write_jsonl,
 )
+from curation.core.labels import group_order, source_label, split_label
 from curation.core.manifest import (
     FileHash,
     Manifest,
@@ -54,6 +55,9 @@ from curation.core.tomlio import parse_toml, toml_text
 from curation.core.version import __version__
 
 __all__ = [
+    "group_order",
+    "source_label",
+    "split_label",
     "default_jobs",
     "HOME_ENV",
     "Shipped",

@@ -5,7 +5,7 @@ from curation.evaluation.config import TRACE_SCOPES, EvalConfig, make_config
 from curation.evaluation.data import EvalItem, eval_items, load_dataset, prompts_of
 from curation.evaluation.outside import index_generations, score_generations
 from curation.evaluation.records import RunRecord
-from curation.evaluation.report.markdown import checked_alike
+from curation.evaluation.report.markdown import checked_alike, paired_text
 from curation.evaluation.run import EvalIncomplete, EvalOutcome, run_eval
 from curation.evaluation.summary import EvalSummary
 
@@ -26,4 +26,5 @@ __all__ = [
     "run_eval",
     "RunRecord",
     "checked_alike",
+    "paired_text",
 ]

@@ -37,7 +37,7 @@ from curation.core import (
     raw_lines,
 )
 from curation.evaluation.config import RUNS
-from curation.evaluation.data import EvalItem, eval_items
+from curation.evaluation.data import EvalItem, eval_items, fingerprint
 from curation.evaluation.run import SUMMARY, recorded_semantics, semantics_change, write_results
 from curation.evaluation.store import Generation, GenKey
 from curation.evaluation.summary import EvalSummary, RunDescription
@@ -223,6 +223,7 @@ def score_generations(
         fix_quirks=fix_quirks,
         trace_scope=trace_scope,
         correctness_graded=with_correctness,
+        items_sha256=fingerprint(items),
     )
     if change := semantics_change(out / SUMMARY, recorded_semantics(out)):
         note(change)

@@ -32,7 +32,14 @@ from curation.evaluation.report.markdown import render_report
 from curation.evaluation.report.plots import PLOTS, write_plots
 from curation.evaluation.samples import SAMPLES
 from curation.evaluation.score import Generations, InMemory, ScoreSettings
-from curation.evaluation.store import RUN_JSON, Generation, GenKey, RunFolder, model_fingerprint
+from curation.evaluation.store import (
+    RUN_JSON,
+    Generation,
+    GenKey,
+    RunFolder,
+    model_fingerprint,
+    taken_over_note,
+)
 from curation.evaluation.summary import EvalSummary, RunDescription, summary_of
 from curation.evaluation.workers import score_items
 
@@ -159,7 +166,9 @@ def run_eval(
         # what the folder was scored under: run.json, else a summary.json left by an older run
         # (one whose rerun stopped before scoring has a run.json of this mathif already)
         recorded = [(folder.root / SUMMARY, recorded_semantics(folder.root))]
-        if folder.recorded is not None:
+        if folder.taken_over:  # its run.json described a run that made nothing
+            say(taken_over_note(folder.root / RUN_JSON, folder.taken_over))
+        elif folder.recorded is not None:
             recorded.insert(0, (folder.root / RUN_JSON, folder.recorded.info.checker_semantics))
         for path, semantics in recorded:
             if change := semantics_change(path, semantics):
@@ -229,6 +238,7 @@ def score_and_report(
         think_mode=config.think_mode,
         fix_quirks=config.fix_quirks,
         trace_scope=config.trace_scope,
+        items_sha256=fingerprint(items),
     )
     gens = InMemory(done, config.sampling.samples)
     return write_results(config.out, items, config.runs, gens, run)

@@ -27,7 +27,14 @@ from curation.core import Progress, dumps_line_bytes, no_progress
 from curation.evaluation.data import EvalItem
 from curation.evaluation.samples import sample_row
 from curation.evaluation.store import Generation, GenKey
-from curation.scoring import ItemScore, SampleScore, SplitResponse, score_split, split_response
+from curation.scoring import (
+    ItemScore,
+    SampleScore,
+    SplitResponse,
+    majority_index,
+    score_split,
+    split_response,
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,31 @@ class SampleLength:
     hard: bool
     soft: float
     correct: bool | None  # None: the gold cannot be graded
+    truncated: bool | None = None  # stopped at the token limit (None: no finish reason known)
+
+
+@dataclass(frozen=True)
+class Generated:
+    """How each sample of one item in one run ended: at the token limit or not (None: the
+    backend gave no finish reason), and whether its text holds the reasoning delimiter."""
+
+    truncated: tuple[bool | None, ...]
+    delimited: tuple[bool, ...]
+
+    @classmethod
+    def of(cls, gens: Sequence[Generation]) -> Generated:
+        return cls(tuple(truncation(g) for g in gens), tuple(DELIMITER in g.output for g in gens))
+
+
+DELIMITER = "</think>"
+
+
+def truncation(gen: Generation) -> bool | None:
+    """Whether a sample stopped at the token limit: finish reason ``length`` (OpenAI's and
+    vLLM's word); None when the backend or the file gave no finish reason."""
+    if gen.finish_reason is None:
+        return None
+    return gen.finish_reason == "length"
 
 
 @dataclass(frozen=True)
@@ -47,6 +79,9 @@ class EvalScores:
     both: tuple[ItemScore, ...] | None  # followed in the answer and in the reasoning
     lengths: tuple[SampleLength, ...]
     length_unit: str  # "tokens" or "characters"
+    generated: tuple[Generated, ...] = ()  # per item, the run with constraints
+    plain_generated: tuple[Generated, ...] | None = None  # per item, the run without
+    majority: tuple[bool | None, ...] = ()  # per item: is the majority answer correct
 
 
 Samples = int | Mapping[tuple[str, str], int]
@@ -96,6 +131,9 @@ class ItemResult:
     both: ItemScore | None
     tokens: tuple[int | None, ...]
     chars: tuple[int, ...]
+    generated: Generated
+    plain_generated: Generated | None
+    majority: bool | None  # the majority answer of the samples correct (None: ungraded gold)
 
     def slim(self) -> ItemResult:
         """Without what only the per-sample lines show (the extracted answers)."""
@@ -124,12 +162,20 @@ def pack(result: ItemResult) -> Packed:
         return None if score is None else score.samples
 
     r = result
-    return (r.index, *(samples(s) for s in (r.constraints, r.plain, r.reasoning, r.both)), r.tokens, r.chars)
+    return (
+        r.index,
+        *(samples(s) for s in (r.constraints, r.plain, r.reasoning, r.both)),
+        r.tokens,
+        r.chars,
+        r.generated,
+        r.plain_generated,
+        r.majority,
+    )
 
 
 def unpack(packed: Packed, e: EvalItem) -> ItemResult:
     """The result :func:`pack` packed, around its item ``e``."""
-    index, constraints, plain, reasoning, both, tokens, chars = packed
+    index, constraints, plain, reasoning, both, tokens, chars, generated, plain_generated, majority = packed
 
     def score(samples: tuple[SampleScore, ...] | None, scope: str | None) -> ItemScore | None:
         return None if samples is None else ItemScore(index, e.item, samples, scope)
@@ -142,7 +188,19 @@ def unpack(packed: Packed, e: EvalItem) -> ItemResult:
         score(both, "both"),
         tokens,
         chars,
+        generated,
+        plain_generated,
+        majority,
     )
+
+
+def majority_correct(score: ItemScore) -> bool | None:
+    """Whether the answer most samples gave is correct (majority vote, maj@k); None when the
+    gold cannot be graded or correctness was not graded.  No answer at all is not correct."""
+    if score.correct is None:
+        return None
+    pick = majority_index([s.extracted for s in score.samples])
+    return pick is not None and score.samples[pick].correct is True
 
 
 @dataclass(frozen=True)
@@ -183,6 +241,9 @@ def score_one(index: int, e: EvalItem, gens: Generations, settings: ScoreSetting
         both,
         tuple(g.completion_tokens for g in outs),
         tuple(len(g.output) for g in outs),
+        Generated.of(outs),
+        Generated.of(plain_gens) if plain is not None else None,
+        majority_correct(constraints) if st.with_correctness else None,
     )
     lines = [
         dumps_line_bytes(sample_row(e, "constraints", k, g, parts[k], constraints, reasoning, both))
@@ -199,6 +260,8 @@ def score_one(index: int, e: EvalItem, gens: Generations, settings: ScoreSetting
 def item_row(e: EvalItem, result: ItemResult) -> dict[str, Any]:
     """items.jsonl: the row of ``mathif score`` for the run with constraints, plus the rest."""
     row = {"key": e.key} | result.constraints.to_row()
+    if len(result.constraints.samples) > 1:
+        row["majority_correct"] = result.majority
     if result.plain is not None:
         p = result.plain
         row["plain"] = {"correct": p.correct, "hard": p.hard, "soft": p.soft}
@@ -217,8 +280,11 @@ def collect(items: Sequence[EvalItem], results: Sequence[ItemResult], settings: 
     use_tokens = bool(tokens) and all(t is not None for t in tokens)
     lengths = []
     for r in results:
-        for s, t, c in zip(r.constraints.samples, r.tokens, r.chars, strict=True):
-            lengths.append(SampleLength(t if use_tokens and t is not None else c, s.hard, s.soft, s.correct))
+        cut = r.generated.truncated
+        for s, t, c, x in zip(r.constraints.samples, r.tokens, r.chars, cut, strict=True):
+            lengths.append(
+                SampleLength(t if use_tokens and t is not None else c, s.hard, s.soft, s.correct, x)
+            )
     runs, scope = settings.runs, settings.trace_scope
 
     def column(name: str) -> tuple[ItemScore, ...]:
@@ -232,6 +298,9 @@ def collect(items: Sequence[EvalItem], results: Sequence[ItemResult], settings: 
         both=column("both") if scope == "both" else None,
         lengths=tuple(lengths),
         length_unit="tokens" if use_tokens else "characters",
+        generated=tuple(r.generated for r in results),
+        plain_generated=tuple(r.plain_generated for r in results) if "plain" in runs else None,  # type: ignore[misc]
+        majority=tuple(r.majority for r in results),
     )
 
 

@@ -9,10 +9,14 @@ line (a partial write) is cut off when the folder is opened again and that
 sample is made again.
 
 A folder is this run's before anything in it is touched: it is new or empty,
-or its ``run.json`` reads and records the same generation settings.  A folder
-with other files and no ``run.json``, or with a ``run.json`` that is not this
-run's, is refused and left byte for byte as it was (no lock file, no repair).
-A lock file keeps two runs from writing into one folder at once.
+or its ``run.json`` reads and records the same generation settings, or its
+``run.json`` records other settings but not one generation was saved under them
+(a run that failed at once, say on a ``--max-tokens`` the server refused): such
+a folder is taken over and its ``run.json`` rewritten, so the fixed command can
+reuse the same ``--out``.  A folder with other files and no ``run.json``, or with
+a ``run.json`` of other settings and at least one generation, is refused and left
+byte for byte as it was (no lock file, no repair).  A lock file keeps two runs
+from writing into one folder at once.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import fcntl
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -42,6 +46,7 @@ GENERATIONS = "generations.jsonl"
 RUN_JSON = "run.json"
 LOCK = ".lock"
 _OWN_LEFTOVERS = (LOCK,)  # what a run killed before writing run.json may leave: still an empty folder
+_SCAN = 1 << 16  # bytes read at a time when looking for a first generation line
 
 GenKey = tuple[str, str, int]  # (item key, run, sample index)
 
@@ -120,11 +125,33 @@ def generation_from_row(obj: Mapping[str, Any], path: Path, line: int) -> Genera
     return Generation(*fields)
 
 
+def holds_generations(path: Path) -> bool:
+    """Whether ``path`` (a ``generations.jsonl``) has a whole line that is not blank: a
+    generation, or a line that claims to be one.  Reads up to the end of that first line
+    only; a torn last line (a run killed while writing it) is no generation."""
+    try:
+        fh = path.open("rb")
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise InputError(path, None, f"cannot read this file ({exc.strerror})") from None
+    with fh:
+        content = False  # the line being read holds more than white space
+        while chunk := fh.read(_SCAN):
+            for line in chunk.split(b"\n")[:-1]:  # each piece that a newline ends
+                if content or line.strip():
+                    return True
+                content = False
+            content = content or bool(chunk.rsplit(b"\n", 1)[-1].strip())
+        return False
+
+
 def claim(root: Path, record: RunRecord) -> RunRecord | None:
-    """Refuse ``root`` unless it may become (missing, empty) or already is (its ``run.json``
-    records ``record``'s generation settings) the folder of this run; the ``run.json`` found
-    (None: none yet).  Reads only: a folder that is not this run's is refused with one line
-    and left as it was."""
+    """Refuse ``root`` unless it may become (missing, empty, or a ``run.json`` of other
+    settings with no generation made under them: see :func:`holds_generations`) or already
+    is (its ``run.json`` records ``record``'s generation settings) the folder of this run;
+    the ``run.json`` found (None: none yet).  Reads only: a folder that is not this run's is
+    refused with one line and left as it was."""
     if not root.exists():
         return None
     if not root.is_dir():
@@ -148,7 +175,10 @@ def claim(root: Path, record: RunRecord) -> RunRecord | None:
     if not path.is_file():
         raise InputError(path, None, "is not a file; use another --out")
     recorded = RunRecord.read(path)
-    for name, was, now in recorded.generation.differences(record.generation):
+    changes = list(recorded.generation.differences(record.generation))
+    if changes and not holds_generations(root / GENERATIONS):
+        return recorded  # nothing was made under those settings: this run takes the folder over
+    for name, was, now in changes:
         raise InputError(
             path,
             None,
@@ -158,12 +188,29 @@ def claim(root: Path, record: RunRecord) -> RunRecord | None:
     return recorded
 
 
+def taken_over_note(path: Path, changes: Sequence[tuple[str, Any, Any]]) -> str:
+    """The line that tells the user a run folder with no generation was taken over by a run
+    with other settings (``changes``: ``(name, recorded, now)``)."""
+
+    def value(v: Any) -> str:
+        text = json.dumps(v, ensure_ascii=False)
+        return text if len(text) <= 24 else text[:23] + "…"  # a hash or a long prompt, cut
+
+    shown = ", ".join(f"{name} {value(was)} -> {value(now)}" for name, was, now in changes[:4])
+    more = f" and {len(changes) - 4} more" if len(changes) > 4 else ""
+    return (
+        f"{path}: no generation was saved under its settings; this run takes the folder over "
+        f"({shown}{more}) and rewrites it"
+    )
+
+
 class RunFolder:
     """The run folder of one run, claimed for ``record`` and locked until ``close``.
 
     Nothing is written before the folder is known to be this run's (see :func:`claim`);
     then ``run.json`` is (re)written (``recorded`` keeps the one found, None: a new
-    folder), the generations are read and a torn last line is cut off."""
+    folder; ``taken_over`` lists the settings that changed when the folder held no
+    generation under them), the generations are read and a torn last line is cut off."""
 
     def __init__(self, root: Path, record: RunRecord):
         claim(root, record)  # refuse a folder that is not ours before touching it
@@ -181,6 +228,9 @@ class RunFolder:
         try:
             # again under the lock: another run may have claimed it meanwhile
             self.recorded: RunRecord | None = claim(root, record)
+            self.taken_over: list[tuple[str, Any, Any]] = (
+                list(self.recorded.generation.differences(record.generation)) if self.recorded else []
+            )
             self.root = root
             self.path = root / GENERATIONS
             self.done: dict[GenKey, Generation] = {}

@@ -14,9 +14,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from constraints import CHECKER_SEMANTICS, UNRECORDED_SEMANTICS
-from curation.core import JsonRecord, dicts_of, records_of, typed
-from curation.evaluation.score import EvalScores, SampleLength
-from curation.scoring import Breakdown, FollowRate, GroupScores, ItemScore, mean_correct, summarize, ungraded
+from curation.core import JsonRecord, dicts_of, group_order, records_of, typed
+from curation.evaluation.score import EvalScores, Generated, SampleLength
+from curation.scoring import (
+    INTERVALS_NOTE,
+    Breakdown,
+    FollowRate,
+    GroupScores,
+    Interval,
+    ItemScore,
+    interval,
+    intervals_of,
+    ks_for,
+    pass_at_k,
+    summarize,
+    ungraded,
+)
 
 LENGTH_BINS = 6
 _NUM = (int, float)
@@ -29,14 +42,19 @@ class ConstraintScores:
     n: int
     follow: float
     scores: GroupScores
+    follow_ci: Interval | None = None
+
+    @property
+    def rate(self) -> FollowRate:
+        return FollowRate(self.n, self.follow, self.follow_ci)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"n": self.n, "follow": self.follow} | self.scores.to_dict()
+        return self.rate.to_dict() | self.scores.to_dict()
 
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> ConstraintScores:
         rate = FollowRate.from_dict(doc)
-        return cls(rate.n, rate.follow, GroupScores.from_dict(doc))
+        return cls(rate.n, rate.follow, GroupScores.from_dict(doc), rate.ci)
 
 
 @dataclass(frozen=True)
@@ -77,6 +95,7 @@ class LengthBin:
     hacc: float
     sacc: float
     correctness: float
+    truncated: int | None = None  # samples that stopped at the token limit (None: not known)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -85,7 +104,7 @@ class LengthBin:
     def from_dict(cls, doc: Mapping[str, Any]) -> LengthBin:
         ints = {k: typed(doc[k], int, k) for k in ("min", "max", "samples")}
         rates = {k: typed(doc[k], _NUM, k) for k in ("mean", "hacc", "sacc", "correctness")}
-        return cls(**ints, **rates)
+        return cls(**ints, **rates, truncated=typed(doc.get("truncated"), (int, type(None)), "truncated"))
 
 
 @dataclass(frozen=True)
@@ -110,11 +129,15 @@ class ScopeScores:
     by_constraint: dict[str, FollowRate]
     by_source: dict[str, HardSoft]
     by_num_constraints: dict[str, HardSoft]
+    hacc_ci: Interval | None = None
+    sacc_ci: Interval | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        cis = {"hacc": self.hacc_ci, "sacc": self.sacc_ci}
         return {
             "hacc": self.hacc,
             "sacc": self.sacc,
+            "ci": {k: v.to_dict() for k, v in cis.items() if v is not None},
             "by_constraint": dicts_of(self.by_constraint),
             "by_source": dicts_of(self.by_source),
             "by_num_constraints": dicts_of(self.by_num_constraints),
@@ -128,6 +151,8 @@ class ScopeScores:
             by_constraint=records_of(doc["by_constraint"], FollowRate, "by_constraint"),
             by_source=records_of(doc["by_source"], HardSoft, "by_source"),
             by_num_constraints=records_of(doc["by_num_constraints"], HardSoft, "by_num_constraints"),
+            hacc_ci=intervals_of(doc).get("hacc"),
+            sacc_ci=intervals_of(doc).get("sacc"),
         )
 
     @classmethod
@@ -141,7 +166,130 @@ class ScopeScores:
             by_constraint=base.by_constraint,
             by_source=hard_soft(base.by_source),
             by_num_constraints=hard_soft(base.by_num_constraints),
+            hacc_ci=base.overall.hacc_ci,
+            sacc_ci=base.overall.sacc_ci,
         )
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How the samples of a group ended: how many stopped at the token limit (None: no
+    finish reason known for any) and how many hold the reasoning delimiter ``</think>``."""
+
+    samples: int
+    truncated: int | None
+    delimited: int
+
+    @property
+    def truncated_share(self) -> float | None:
+        return None if self.truncated is None or not self.samples else self.truncated / self.samples
+
+    @property
+    def delimited_share(self) -> float:
+        return self.delimited / self.samples if self.samples else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "samples": self.samples,
+            "truncated": self.truncated,
+            "truncated_share": self.truncated_share,
+            "delimited": self.delimited,
+            "delimited_share": self.delimited_share,
+        }
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> Ending:
+        return cls(
+            typed(doc["samples"], int, "samples"),
+            typed(doc["truncated"], (int, type(None)), "truncated"),
+            typed(doc["delimited"], int, "delimited"),
+        )
+
+    @classmethod
+    def of(cls, generated: Sequence[Generated]) -> Ending:
+        cut = [t for g in generated for t in g.truncated]
+        known = [t for t in cut if t is not None]
+        return cls(
+            samples=len(cut),
+            truncated=sum(known) if known else None,
+            delimited=sum(d for g in generated for d in g.delimited),
+        )
+
+
+@dataclass(frozen=True)
+class Endings:
+    """:class:`Ending` of the run with constraints, overall and per group, and of the run
+    without constraints (None: not run)."""
+
+    overall: Ending
+    plain: Ending | None
+    by_source: dict[str, Ending]
+    by_split: dict[str, Ending]
+    by_num_constraints: dict[str, Ending]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "overall": self.overall.to_dict(),
+            "plain": self.plain.to_dict() if self.plain is not None else None,
+            "by_source": dicts_of(self.by_source),
+            "by_split": dicts_of(self.by_split),
+            "by_num_constraints": dicts_of(self.by_num_constraints),
+        }
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> Endings:
+        plain = doc.get("plain")
+        return cls(
+            overall=Ending.from_dict(typed(doc["overall"], dict, "overall")),
+            plain=Ending.from_dict(typed(plain, dict, "plain")) if plain is not None else None,
+            by_source=records_of(doc["by_source"], Ending, "by_source"),
+            by_split=records_of(doc["by_split"], Ending, "by_split"),
+            by_num_constraints=records_of(doc["by_num_constraints"], Ending, "by_num_constraints"),
+        )
+
+
+@dataclass(frozen=True)
+class MultiSample:
+    """With several samples per prompt: every rate above is the mean over each item's
+    samples (avg@k); pass@k (unbiased, Chen et al. 2021) of correctness and of HAcc (some
+    sample of k meets every constraint); correctness of the majority answer (maj@k)."""
+
+    k: int  # samples per prompt (the fewest any item has)
+    pass_at: dict[str, float]  # correctness pass@k, k as text
+    hard_pass_at: dict[str, float]  # HAcc pass@k
+    majority: float
+    majority_ci: Interval | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "k": self.k,
+            "pass_at": self.pass_at,
+            "hard_pass_at": self.hard_pass_at,
+            "majority": self.majority,
+            "majority_ci": self.majority_ci.to_dict() if self.majority_ci is not None else None,
+        }
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> MultiSample:
+        def rates(key: str) -> dict[str, float]:
+            return {str(k): typed(v, _NUM, key) for k, v in typed(doc[key], dict, key).items()}
+
+        ci = doc.get("majority_ci")
+        return cls(
+            k=typed(doc["k"], int, "k"),
+            pass_at=rates("pass_at"),
+            hard_pass_at=rates("hard_pass_at"),
+            majority=typed(doc["majority"], _NUM, "majority"),
+            majority_ci=Interval.from_dict(typed(ci, dict, "majority_ci")) if ci is not None else None,
+        )
+
+
+NO_DELIMITER = {
+    "mathif": "the whole text is the answer, as in MathIF",
+    "last": "the whole text is the answer",
+    "strict": "the answer is empty (the model never finished thinking)",
+}
+"""What a sample without ``</think>`` is scored as, per ``--think-mode``."""
 
 
 @dataclass(frozen=True)
@@ -160,16 +308,27 @@ class RunDescription:
     # the checkers' semantics the verdicts were given under (constraints.CHECKER_SEMANTICS);
     # a summary written before the version existed records none and reads as "1"
     checker_semantics: str = CHECKER_SEMANTICS
+    # sha256 of the items evaluated (their keys and prompts: curation.evaluation.data.fingerprint);
+    # None in a summary written before it was recorded
+    items_sha256: str | None = None
+
+    @property
+    def no_delimiter(self) -> str:
+        """What a sample without ``</think>`` is scored as (recorded in summary.json)."""
+        return NO_DELIMITER.get(self.think_mode, self.think_mode)
 
     def to_dict(self) -> dict[str, Any]:
         """Every field, ``checker_semantics`` right after ``fix_quirks`` (the two say how
-        the constraints were checked)."""
+        the constraints were checked), the policy for a missing ``</think>`` after
+        ``think_mode``."""
         out: dict[str, Any] = {}
         for name, value in dataclasses.asdict(self).items():
             if name != "checker_semantics":
                 out[name] = value
             if name == "fix_quirks":
                 out["checker_semantics"] = self.checker_semantics
+            if name == "think_mode":
+                out["no_delimiter"] = self.no_delimiter
         return out
 
     @classmethod
@@ -186,6 +345,7 @@ class RunDescription:
             checker_semantics=typed(
                 doc.get("checker_semantics", UNRECORDED_SEMANTICS), str, "checker_semantics"
             ),
+            items_sha256=typed(doc.get("items_sha256"), (str, type(None)), "items_sha256"),
         )
 
 
@@ -207,6 +367,10 @@ class EvalSummary(JsonRecord):
     run: RunDescription
     ungraded: int = 0  # items whose gold cannot be graded: left out of every correctness figure
     grade_timeouts: int = 0  # samples whose grading hit its time limit (graded not correct)
+    by_split: dict[str, GroupScores] = dataclasses.field(default_factory=dict)  # per split file
+    endings: Endings | None = None  # truncation and reasoning delimiter (None: not recorded)
+    multi: MultiSample | None = None  # several samples per prompt only
+    warnings: tuple[str, ...] = ()  # what makes these figures doubtful, one line each
 
     @property
     def hacc(self) -> float:
@@ -236,15 +400,23 @@ class EvalSummary(JsonRecord):
             "correctness": o.correctness,
             "correctness_without_constraints": o.correctness_without_constraints,
             "items": o.items,
+            "graded": o.graded,
             "samples": self.samples,
             "ungraded": self.ungraded,
             "grade_timeouts": self.grade_timeouts,
+            "intervals": INTERVALS_NOTE,
+            "warnings": list(self.warnings),
         }
+        if o.hacc_ci is not None:
+            out["ci"] = o.to_dict()["ci"]
+        if self.multi is not None:
+            out["multi_sample"] = self.multi.to_dict()
         if self.plain is not None:
             out["plain"] = self.plain.to_dict()
         out |= {
             "by_constraint": dicts_of(self.by_constraint),
             "by_source": dicts_of(self.by_source),
+            "by_split": dicts_of(self.by_split),
             "by_num_constraints": dicts_of(self.by_num_constraints),
             "by_scope": dicts_of(self.by_scope),
             "length_unit": self.length_unit,
@@ -254,6 +426,8 @@ class EvalSummary(JsonRecord):
             out["reasoning_scope"] = self.reasoning_scope.to_dict()
         if self.both_scope is not None:
             out["both_scope"] = self.both_scope.to_dict()
+        if self.endings is not None:
+            out["endings"] = self.endings.to_dict()
         out["run"] = self.run.to_dict()
         return out
 
@@ -280,6 +454,12 @@ class EvalSummary(JsonRecord):
             run=RunDescription.from_dict(typed(doc["run"], dict, "run")),
             ungraded=typed(doc.get("ungraded", 0), int, "ungraded"),
             grade_timeouts=typed(doc.get("grade_timeouts", 0), int, "grade_timeouts"),
+            by_split=records_of(doc.get("by_split", {}), GroupScores, "by_split"),
+            endings=optional("endings", Endings),
+            multi=optional("multi_sample", MultiSample),
+            warnings=tuple(
+                typed(w, str, "warnings") for w in typed(doc.get("warnings", []), list, "warnings")
+            ),
         )
 
 
@@ -297,7 +477,9 @@ def by_constraint_type(
         for cid in s.item.constraint_ids:
             groups[cid][pos] = s
     return {
-        cid: ConstraintScores(follow[cid].n, follow[cid].follow, GroupScores.of(list(groups[cid].values())))
+        cid: ConstraintScores(
+            follow[cid].n, follow[cid].follow, GroupScores.of(list(groups[cid].values())), follow[cid].ci
+        )
         for cid in sorted(groups)
     }
 
@@ -324,9 +506,16 @@ def length_bins(lengths: Sequence[SampleLength], bins: int = LENGTH_BINS) -> lis
             hacc=_mean([float(c.hard) for c in chunk]),
             sacc=_mean([c.soft for c in chunk]),
             correctness=_mean([float(c.correct) for c in chunk if c.correct is not None]),
+            truncated=_known_sum([c.truncated for c in chunk]),
         )
         for chunk in chunks
     ]
+
+
+def _known_sum(flags: Sequence[bool | None]) -> int | None:
+    """How many flags are set, None when none is known."""
+    known = [f for f in flags if f is not None]
+    return sum(known) if known else None
 
 
 def _grouped(scores: Sequence[ItemScore], key: Callable[[ItemScore], str]) -> dict[str, list[ItemScore]]:
@@ -340,12 +529,99 @@ def _with_plain(
     groups: dict[str, GroupScores], plain: Mapping[str, list[ItemScore]]
 ) -> dict[str, GroupScores]:
     """Each group's scores with the correctness of its items in the run without constraints."""
-    return {
-        name: dataclasses.replace(g, correctness_without_constraints=mean_correct(plain[name]))
-        if name in plain
-        else g
-        for name, g in groups.items()
-    }
+    out = {}
+    for name, g in groups.items():
+        if name in plain:
+            unasked = GroupScores.of(plain[name])
+            g = dataclasses.replace(
+                g,
+                correctness_without_constraints=unasked.correctness,
+                correctness_without_constraints_ci=unasked.correctness_ci,
+            )
+        out[name] = g
+    return out
+
+
+def in_order(groups: Mapping[str, Any]) -> dict[str, Any]:
+    """Sources or splits in MathIF's order (GSM8K, MATH-500, ...; single, double, triple)."""
+    return {k: groups[k] for k in sorted(groups, key=group_order)}
+
+
+def split_of(key: str) -> str:
+    """The split an item key names: its file's name without the extension
+    (``gsm8k_single.jsonl:3`` -> ``gsm8k_single``)."""
+    name = key.rsplit(":", 1)[0]
+    for ext in (".jsonl", ".parquet", ".json"):
+        if name.endswith(ext):
+            return name[: -len(ext)]
+    return name
+
+
+def _endings(scores: EvalScores) -> Endings:
+    groups: dict[str, dict[str, list[Generated]]] = {"source": {}, "split": {}, "tier": {}}
+    for e, g in zip(scores.items, scores.generated, strict=True):
+        for kind, name in (
+            ("source", e.item.source),
+            ("split", split_of(e.key)),
+            ("tier", str(len(e.item.constraints))),
+        ):
+            groups[kind].setdefault(name, []).append(g)
+
+    def each(kind: str) -> dict[str, Ending]:
+        return in_order({k: Ending.of(v) for k, v in sorted(groups[kind].items())})
+
+    plain = Ending.of(scores.plain_generated) if scores.plain_generated is not None else None
+    return Endings(Ending.of(scores.generated), plain, each("source"), each("split"), each("tier"))
+
+
+def _multi(scores: EvalScores) -> MultiSample | None:
+    """pass@k and majority vote of the run with constraints (None: one sample per prompt)."""
+    items = scores.constraints
+    counts = [len(s.samples) for s in items]
+    if not counts or min(counts) < 2:
+        return None
+    k_max = min(counts)
+    graded = [s for s in items if s.correct is not None]
+
+    def pass_rates(scored: Sequence[ItemScore], hit: Callable[[Any], bool]) -> dict[str, float]:
+        out = {}
+        for k in ks_for(k_max):
+            values = [pass_at_k(len(s.samples), sum(hit(x) for x in s.samples), k) for s in scored]
+            out[str(k)] = _mean(values)
+        return out
+
+    votes = [float(v) for v in scores.majority if v is not None]
+    return MultiSample(
+        k=k_max,
+        pass_at=pass_rates(graded, lambda x: x.correct is True),
+        hard_pass_at=pass_rates(items, lambda x: x.hard),
+        majority=_mean(votes),
+        majority_ci=interval(votes),
+    )
+
+
+TRUNCATION_WARNING = 0.1  # warn when more samples than this share stopped at the token limit
+
+
+def _warnings(endings: Endings, run: RunDescription) -> tuple[str, ...]:
+    out = []
+    o = endings.overall
+    share = o.truncated_share
+    if share is not None and share > TRUNCATION_WARNING:
+        limit = run.sampling.get("max_tokens")
+        at = f" ({limit} new tokens)" if limit else ""
+        out.append(
+            f"{o.truncated} of {o.samples} samples ({100 * share:.1f}%) stopped at the token limit{at}: "
+            "their answers are cut short, so HAcc and correctness are understated; "
+            "raise --max-tokens if the model and server allow"
+        )
+    if run.trace_scope != "answer" and o.samples and o.delimited == 0:
+        out.append(
+            f"no sample contains the reasoning delimiter </think>: the reasoning-scope view is "
+            f"meaningless (without it {run.no_delimiter}); use a reasoning model or its chat "
+            "template's thinking mode"
+        )
+    return tuple(out)
 
 
 def summary_of(scores: EvalScores, run: RunDescription) -> EvalSummary:
@@ -363,12 +639,22 @@ def summary_of(scores: EvalScores, run: RunDescription) -> EvalSummary:
             sacc_unasked=unasked.overall.sacc,
             by_constraint_unasked=unasked.by_constraint,
         )
+    splits = _grouped(scores.constraints, lambda s: split_of(scores.items[s.index].key))
+    by_split = {k: GroupScores.of(v) for k, v in sorted(splits.items())}
+    if scores.plain is not None:
+        by_split = _with_plain(
+            by_split, _grouped(scores.plain, lambda s: split_of(scores.items[s.index].key))
+        )
+        overall = dataclasses.replace(
+            overall, correctness_without_constraints_ci=unasked.overall.correctness_ci
+        )
+    endings = _endings(scores) if scores.generated else None
     return EvalSummary(
         overall=overall,
         samples=main.samples,
         plain=plain,
         by_constraint=by_constraint_type(scores.constraints, main.by_constraint),
-        by_source=by_source,
+        by_source=in_order(by_source),
         by_num_constraints=by_tier,
         by_scope=main.by_scope,
         length_unit=scores.length_unit,
@@ -383,4 +669,8 @@ def summary_of(scores: EvalScores, run: RunDescription) -> EvalSummary:
             for i in run_scores
             for s in i.samples
         ),
+        by_split=in_order(by_split),
+        endings=endings,
+        multi=_multi(scores),
+        warnings=_warnings(endings, run) if endings is not None else (),
     )

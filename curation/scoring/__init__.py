@@ -22,10 +22,22 @@ from curation.scoring.score import (
     score_split,
 )
 from curation.scoring.split import THINK_MODES, SplitResponse, split_response
+from curation.scoring.stats import (
+    INTERVALS_NOTE,
+    SMALL,
+    Interval,
+    PairedDifference,
+    interval,
+    ks_for,
+    majority_index,
+    paired_difference,
+    pass_at_k,
+)
 from curation.scoring.summary import (
     Breakdown,
     FollowRate,
     GroupScores,
+    intervals_of,
     mean_correct,
     summarize,
     ungraded,
@@ -56,4 +68,14 @@ __all__ = [
     "mean_correct",
     "ungraded",
     "THINK_MODES",
+    "INTERVALS_NOTE",
+    "SMALL",
+    "Interval",
+    "interval",
+    "intervals_of",
+    "ks_for",
+    "majority_index",
+    "PairedDifference",
+    "paired_difference",
+    "pass_at_k",
 ]

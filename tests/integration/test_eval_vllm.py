@@ -82,9 +82,12 @@ def test_vllm_end_to_end_then_nothing_to_do_then_refusal(tmp_path, tiny_model):
         run_json["chat_template_sha256"] and run_json["model_files_sha256"] and run_json["max_tokens"] == 24
     )
     report = (out / "report.md").read_text(encoding="utf-8")
-    for link in re.findall(r"\]\((plots/[^)]+\.png)\)", report):
+    links = re.findall(r"\]\((plots/[^)]+\.png)\)", report)
+    for link in links:
         assert (out / link).stat().st_size > 5000
-    assert len(list((out / "plots").glob("*.png"))) == 6
+    # every plot drawn is linked, and only those: no stale plot of another run beside the report
+    assert sorted(f"plots/{p.name}" for p in (out / "plots").glob("*.png")) == sorted(links)
+    assert len(links) >= 7
 
     before = (out / "generations.jsonl").read_bytes()
     again = run(args, timeout=120)

@@ -235,11 +235,18 @@ def test_summary_numbers(tmp_path):
     assert s["hacc"] == pytest.approx(0.25)
     assert s["sacc"] == pytest.approx((1 + 0.5 + 2 / 3 + 0) / 4)
     assert s["correctness"] == pytest.approx(0.75)
-    assert s["by_source"] == {
+
+    def rates(groups):  # each group's rates (their intervals are tested in test_trust.py)
+        keys = ("items", "hacc", "sacc", "correctness")
+        return {name: {k: g[k] for k in keys} for name, g in groups.items()}
+
+    assert rates(s["by_source"]) == {
         "alpha": {"items": 2, "hacc": 0.5, "sacc": 0.75, "correctness": 1.0},
         "beta": {"items": 2, "hacc": 0.0, "sacc": pytest.approx(1 / 3), "correctness": 0.5},
     }
-    assert s["by_num_constraints"] == {
+    assert s["by_source"]["alpha"]["ci"]["hacc"]["method"] == "wilson"
+    assert s["by_source"]["beta"]["graded"] == 2
+    assert rates(s["by_num_constraints"]) == {
         "1": {"items": 2, "hacc": 0.5, "sacc": 0.5, "correctness": 1.0},
         "2": {"items": 1, "hacc": 0.0, "sacc": 0.5, "correctness": 1.0},
         "3": {"items": 1, "hacc": 0.0, "sacc": pytest.approx(2 / 3), "correctness": 0.0},

@@ -3,7 +3,8 @@
 The fake server (``FakeOpenAI``) listens on 127.0.0.1 on a free port, answers
 ``POST /v1/chat/completions`` with a scripted behaviour per request (status,
 delay, body), records every request (and the in-flight maximum) and is shut
-down by the tests.
+down by the tests.  ``GET /v1/models`` answers as its :class:`Models` say (by
+default a list of the model names the tests ask for), counted apart.
 """
 
 from __future__ import annotations
@@ -85,6 +86,32 @@ class Reply:
 
 Script = Callable[[int, dict[str, Any]], Reply]  # (request number from 0, body) -> reply
 
+SERVED = ("served", "served-model", "m")  # the model names the tests ask a fake server for
+
+
+@dataclass
+class Models:
+    """What ``GET /v1/models`` answers: the listed names (vLLM's ``max_model_len`` with each
+    if set), or a status other than 200, a body exactly (``raw``), after ``delay`` seconds."""
+
+    names: tuple[str, ...] = SERVED
+    max_model_len: int | None = None
+    status: int = 200
+    raw: bytes | None = None
+    delay: float = 0.0
+
+    def body(self) -> bytes:
+        if self.raw is not None:
+            return self.raw
+        if self.status != 200:
+            return json.dumps({"error": {"message": f"scripted {self.status}", "type": "x"}}).encode()
+        cards = [
+            {"id": name, "object": "model", "owned_by": "fake"}
+            | ({"max_model_len": self.max_model_len} if self.max_model_len is not None else {})
+            for name in self.names
+        ]
+        return json.dumps({"object": "list", "data": cards}).encode()
+
 
 def default_answer(body: dict[str, Any]) -> str:
     prompt = body["messages"][-1]["content"]
@@ -92,10 +119,12 @@ def default_answer(body: dict[str, Any]) -> str:
 
 
 class FakeOpenAI:
-    def __init__(self, script: Script | None = None):
+    def __init__(self, script: Script | None = None, models: Models | None = None):
         self.script = script or (lambda n, body: Reply())
-        self.requests: list[dict[str, Any]] = []
+        self.models = models or Models()
+        self.requests: list[dict[str, Any]] = []  # chat requests only
         self.auth: list[str] = []
+        self.listings: list[str] = []  # the Authorization header of each GET /v1/models
         self.inflight = 0
         self.max_inflight = 0
         self._lock = threading.Lock()
@@ -110,6 +139,25 @@ class FakeOpenAI:
 
             def log_message(self, *args: Any) -> None:
                 pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                models = outer.models
+                if self.path.rstrip("/") != "/v1/models":
+                    status, data = 404, b'{"detail": "Not Found"}'
+                else:
+                    with outer._lock:
+                        outer.listings.append(self.headers.get("authorization", ""))
+                    if models.delay:
+                        time.sleep(models.delay)
+                    status, data = models.status, models.body()
+                try:
+                    self.send_response(status)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client timed out and left
 
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("content-length", "0"))

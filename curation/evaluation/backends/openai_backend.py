@@ -1,15 +1,25 @@
 """Any OpenAI-compatible chat completions server (``vllm serve``, a hosted API).
 
-One request per sample (``n=1``, the sample's own seed), spread round-robin
+Each server is checked once before any sample is asked for (``GET /models``,
+bounded in time and size, see :func:`check_listing`): one that cannot be
+reached, refuses the key, does not serve ``--model`` or lists a context too
+short for ``--max-tokens`` (vLLM lists its ``max_model_len``) stops the run at
+once with one line, rather than after every sample has failed and been
+retried; a server without that endpoint, or whose reply is not a model list,
+is used unchecked (hosted APIs differ).
+
+Then one request per sample (``n=1``, the sample's own seed), spread round-robin
 over the base URLs, at most ``concurrency`` in flight.  429, 5xx, 408/409 and
 timeouts or broken connections are retried with exponential backoff and
 jitter (``Retry-After`` honoured, capped); 401/403/404 stop the run at once
-(a wrong key or model name would fail every request); any other refusal
-marks that sample failed and the run goes on.  A reply that is not a sound
-completion (not JSON, truncated, HTML, a message of an unexpected shape: see
-``reply.py``), or any other exception while reading it, is retried like a 5xx.
-Requests are made one sample at a time from the plan, never all at once.  The
-API key is read from the environment variable named by ``api_key_env``,
+(a wrong key or model name would fail every request), and so does a refusal
+that says the prompt and ``max_tokens`` do not fit in the server's context
+(:func:`length_refusal`: every other sample would be refused alike); any other
+refusal marks that sample failed and the run goes on.  A reply that is not a
+sound completion (not JSON, truncated, HTML, a message of an unexpected shape:
+see ``reply.py``), or any other exception while reading it, is retried like a
+5xx.  Requests are made one sample at a time from the plan, never all at once.
+The API key is read from the environment variable named by ``api_key_env``,
 registered as a secret (masked in every message) and never written anywhere.
 A system prompt, if set, comes before the prompt; chat-template arguments go in
 the request body as ``chat_template_kwargs`` (vLLM's and SGLang's extension).
@@ -20,10 +30,15 @@ A server that returns the reasoning apart from the answer
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
+import re
+import socket
+import ssl
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from curation.core import InputError, redact, register_secret
 from curation.evaluation.backends.base import BackendReport, Emit, Failure, GenRequest, chat_messages
@@ -33,6 +48,13 @@ from curation.evaluation.store import Generation
 
 FATAL = (401, 403, 404)
 RETRY = (408, 409, 425, 429)
+KEY_REFUSED = (401, 403)
+LENGTH_STATUSES = (400, 413, 422)  # how servers refuse a request too long for their context
+
+CHECK_TIMEOUT = 30.0  # seconds at most for the check of one server (or --timeout, if shorter)
+MAX_LISTING_BYTES = 1 << 20  # a /models reply longer than this is not read (the server is untrusted)
+MAX_MODEL_NAMES = 10_000  # model names read from a listing at most
+SHOWN_MODELS = 5  # model names a message shows at most
 
 
 def single_samples(requests: Sequence[GenRequest]) -> Iterator[GenRequest]:
@@ -47,6 +69,134 @@ def _short(text: str, limit: int = 200) -> str:
     part of a key)."""
     text = " ".join(redact(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def shown_url(url: str) -> str:
+    """A base URL for a message: no credentials, no query (a token may sit in either)."""
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path}"
+
+
+# a request too long for the server's context ---------------------------------------------------
+
+# The refusals of servers whose context cannot hold the prompt and max_tokens; e.g. vLLM:
+#   "This model's maximum context length is 4096 tokens. However, you requested 16500 tokens
+#    (116 in the messages, 16384 in the completion). ..."                            (< 0.10)
+#   "'max_tokens' or 'max_completion_tokens' is too large: 16384. This model's maximum context
+#    length is 4096 tokens and your request has 116 input tokens (16384 > 4096 - 116)."
+#   "max_tokens=16384 cannot be greater than max_model_len=4096. Please request fewer output
+#    tokens."                                                                        (newer)
+# SGLang: "Requested token count exceeds the model's maximum context length of 4096 tokens.
+# ..."; OpenAI: "max_tokens is too large: 16384. This model supports at most 4096 completion
+# tokens, ...".
+_LENGTH = re.compile(
+    r"context length|context window|max_model_len|maximum model length"
+    r"|max_(?:completion_)?tokens\W[^.]{0,40}too large|at most \d+ (?:completion|output) tokens",
+    re.IGNORECASE,
+)
+# ... but a prompt too long by itself is that sample's failure: lowering --max-tokens cannot help
+_PROMPT_ALONE = re.compile(
+    r"without any output tokens|your prompt contains|prompt \(length \d+\) is longer"
+    r"|input length \(\d+\) exceeds",
+    re.IGNORECASE,
+)
+_CONTEXT_LIMIT = re.compile(
+    r"maximum context length (?:is |of )?(\d+)|max_model_len\s*(?:=|is|\()?\s*(\d+)"
+    r"|context (?:length|window) (?:is |of )?\(?(\d+)",
+    re.IGNORECASE,
+)
+_COMPLETION_LIMIT = re.compile(r"at most (\d+) (?:completion|output) tokens", re.IGNORECASE)
+_SEARCHED = 8000  # characters of a refusal searched (a server may echo a long request)
+
+
+def length_refusal(message: str) -> str | None:
+    """What a server's refusal says about a request too long for its context ("its context is
+    4096 tokens, ..."), or None: the refusal is about something else, or about a prompt too
+    long by itself."""
+    text = message[:_SEARCHED]
+    if not _LENGTH.search(text) or _PROMPT_ALONE.search(text):
+        return None
+    if m := _CONTEXT_LIMIT.search(text):
+        limit = next(g for g in m.groups() if g)
+        return f"its context is {limit} tokens, for the prompt and the new tokens together"
+    if m := _COMPLETION_LIMIT.search(text):
+        return f"it allows at most {m.group(1)} new tokens"
+    return "the prompt and the new tokens do not fit in its context"
+
+
+def length_advice(where: str, why: str, max_tokens: int) -> str:
+    """The one line of a server whose context is too short for ``--max-tokens``."""
+    return (
+        f"{where}: the server cannot take --max-tokens {max_tokens}: {why}; lower --max-tokens "
+        f"(now {max_tokens}) or raise the server's --max-model-len"
+    )
+
+
+# the check of a server before any sample ---------------------------------------------------------
+
+
+def served_models(body: bytes) -> list[tuple[str, int | None]] | None:
+    """``(name, max_model_len or None)`` of the first :data:`MAX_MODEL_NAMES` models of a
+    ``/models`` reply (OpenAI's ``{"data": [{"id": ...}, ...]}``; vLLM adds
+    ``max_model_len``), or None: the reply is not a model list."""
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    data = doc.get("data") if isinstance(doc, dict) else None
+    if not isinstance(data, list):
+        return None
+    models: list[tuple[str, int | None]] = []
+    for entry in data[:MAX_MODEL_NAMES]:
+        name = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(name, str):
+            return None  # not a model list after all
+        limit = entry.get("max_model_len")
+        sound = isinstance(limit, int) and not isinstance(limit, bool) and limit > 0
+        models.append((name, limit if sound else None))
+    return models
+
+
+def check_listing(
+    where: str, models: list[tuple[str, int | None]], complete: bool, model: str, max_tokens: int
+) -> str | None:
+    """The one line that stops the run before any sample, given the models a server lists
+    (``complete``: the whole list was read), or None: the run may go on."""
+    if not models:
+        return None  # an empty list proves nothing (a key that sees no model, say)
+    limits = dict(models)
+    if model not in limits:
+        if not complete:
+            return None  # it may be further down the list
+        names = ", ".join(repr(_short(name, 80)) for name, _ in models[:SHOWN_MODELS])
+        more = f" and {len(models) - SHOWN_MODELS} more" if len(models) > SHOWN_MODELS else ""
+        return f"{where} does not serve the model {model!r}; it serves {names}{more}; check --model"
+    limit = limits[model]
+    if limit is not None and max_tokens >= limit:  # no room is left for even one prompt token
+        why = f"its context for {model!r} is {limit} tokens, for the prompt and the new tokens together"
+        return length_advice(where, why, max_tokens)
+    return None
+
+
+def unreachable_reason(exc: BaseException, timeout: float) -> str:
+    """Why a server could not be reached, in a few words, from an exception and its causes."""
+    seen: BaseException | None = exc
+    innermost = exc
+    for _ in range(10):  # the causes of a connection error: SDK -> httpx -> OSError (bounded: a cycle)
+        if seen is None:
+            break
+        if isinstance(seen, TimeoutError) or "Timeout" in type(seen).__name__:
+            return f"no reply within {timeout:g} s"
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(seen, socket.gaierror):
+            return "unknown host"
+        if isinstance(seen, ssl.SSLError):
+            return f"TLS error: {_short(str(seen), 120)}"
+        innermost = seen
+        seen = seen.__cause__ or seen.__context__
+    return _short(str(innermost) or type(innermost).__name__, 120)
 
 
 def _retry_after(exc: Exception) -> float | None:
@@ -76,7 +226,7 @@ class OpenAIBackend:
         self._sleep = sleep
         self._key = os.environ.get(options.api_key_env) or None
         register_secret(self._key)  # a server that echoes the request never gets it printed
-        self.attempts = 0  # every HTTP request sent, retries included (for tests and logs)
+        self.attempts = 0  # every chat request sent, retries included (for tests and logs)
 
     def close(self) -> None:
         pass
@@ -136,6 +286,7 @@ class OpenAIBackend:
                 await self._one(request, sampling, emit, next_client, report, fatal)
 
         try:
+            await self._check_servers(clients, sampling.max_tokens)
             await asyncio.gather(*(worker() for _ in range(min(self.options.concurrency, total))))
         finally:
             for client in clients:
@@ -143,6 +294,69 @@ class OpenAIBackend:
         if fatal:
             raise InputError(None, None, redact(fatal[0]))
         return report
+
+    async def _check_servers(self, clients: Sequence[Any], max_tokens: int) -> None:
+        """Check every server at once before any sample; the first problem, in the order of
+        the base URLs, is raised (a server that cannot be reached is worth one line now, not
+        retries with backoff on every sample)."""
+        problems = await asyncio.gather(
+            *(
+                self._check_server(client, url, max_tokens)
+                for client, url in zip(clients, self.options.base_urls, strict=True)
+            )
+        )
+        for problem in problems:
+            if problem is not None:
+                raise InputError(None, None, redact(problem))
+
+    async def _check_server(self, client: Any, url: str, max_tokens: int) -> str | None:
+        """``GET {url}/models``, bounded in time and size: the line that stops the run, or None."""
+        import openai
+
+        where = shown_url(url)
+        timeout = min(self.options.timeout, CHECK_TIMEOUT)
+        try:
+            body = await asyncio.wait_for(self._listing(client, timeout), timeout + 1.0)
+        except openai.APIStatusError as exc:
+            if exc.status_code in KEY_REFUSED:
+                return self._key_refused(where, exc.status_code)
+            return None  # no such endpoint, or a server that will not say: go on unchecked
+        except (openai.APIConnectionError, TimeoutError) as exc:
+            why = unreachable_reason(exc, timeout)
+            return f"cannot reach the server at {where} ({why}); is it running? check --base-url"
+        if body is None:
+            return None
+        models = served_models(body)
+        if models is None:
+            return None  # not a model list: hosted APIs differ
+        complete = len(models) < MAX_MODEL_NAMES
+        return check_listing(where, models, complete, self.model, max_tokens)
+
+    @staticmethod
+    async def _listing(client: Any, timeout: float) -> bytes | None:
+        """The body of ``GET /models`` (None: longer than :data:`MAX_LISTING_BYTES`, or broken
+        off: a reply that cannot be read is no model list)."""
+        async with client.models.with_streaming_response.list(timeout=timeout) as response:
+            chunks: list[bytes] = []
+            size = 0
+            try:
+                async for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > MAX_LISTING_BYTES:
+                        return None
+                    chunks.append(chunk)
+            except Exception:  # a body cut short or malformed: the headers came, so the server is up
+                return None
+            return b"".join(chunks)
+
+    def _key_refused(self, where: str, status: int) -> str:
+        env = self.options.api_key_env
+        if self._key is None:
+            return (
+                f"{where}: the server wants an API key (HTTP {status}) and {env} is not set; set it, "
+                "or name the variable that holds the key with --api-key-env"
+            )
+        return f"{where}: the server refused the API key in {env} (HTTP {status}); check the key"
 
     async def _one(
         self,
@@ -159,7 +373,8 @@ class OpenAIBackend:
         for attempt in range(self.options.max_retries + 1):
             if fatal:
                 return
-            client, url = next_client()
+            client, base_url = next_client()
+            url = shown_url(base_url)  # for messages: no credentials, no query
             self.attempts += 1
             outcome: Generation | BadReply
             try:
@@ -178,6 +393,10 @@ class OpenAIBackend:
                 status = exc.status_code
                 if status in FATAL:
                     fatal.append(f"{url}: the server refused with HTTP {status} ({_short(str(exc))})")
+                    return
+                too_long = length_refusal(str(exc)) if status in LENGTH_STATUSES else None
+                if too_long is not None:  # every other sample would be refused alike
+                    fatal.append(length_advice(url, too_long, sampling.max_tokens))
                     return
                 if status in RETRY or status >= 500:
                     last = f"HTTP {status}"

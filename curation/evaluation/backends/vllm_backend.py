@@ -5,7 +5,10 @@ does); a prompt whose samples are all missing is one request with ``n``
 samples, otherwise each missing sample is its own request with the seed that
 sample would have had.  The engine is stepped here rather than through
 ``LLM.generate`` so that each request is written as soon as it finishes.
-Prefix caching is on.  ``--data-parallel-size N`` follows vLLM's offline
+Prefix caching is on.  Before any request is enqueued, the longest prompt and
+``max_tokens`` are checked against the engine's ``max_model_len`` (vLLM would end
+every sample that reaches it early, as if ``max_tokens`` were lower): a run that
+does not fit stops with one line.  ``--data-parallel-size N`` follows vLLM's offline
 data-parallel recipe: N processes on this node, each with its own engine and
 its share of the requests, reporting back to this process, which alone
 writes.  Several nodes: run ``vllm serve`` and use the openai backend.
@@ -83,6 +86,65 @@ def stop_engine(llm: Any) -> None:
         core.shutdown()
 
 
+def prompt_tokens(tokenizer: Any, prompt: str, chat: ChatOptions) -> int:
+    """The tokens of one prompt as the model's chat template makes it (what vLLM feeds the
+    model, give or take a special token)."""
+    rendered = tokenizer.apply_chat_template(
+        chat_messages(prompt, chat),
+        tokenize=False,
+        add_generation_prompt=True,
+        **(chat.chat_template_kwargs or {}),
+    )
+    if isinstance(rendered, str):
+        return len(tokenizer.encode(rendered, add_special_tokens=False))
+    return len(rendered)
+
+
+def longest_prompt(llm: Any, requests: Sequence[GenRequest], chat: ChatOptions) -> int | None:
+    """The tokens of the longest prompt of ``requests``, each prompt counted once; None when
+    the tokenizer cannot count here (a tokenizer of its own kind, a template that wants more
+    than the prompt): vLLM renders it its own way when the request is made, and the check
+    falls back to ``max_tokens`` alone."""
+    try:
+        tokenizer = llm.get_tokenizer()
+        return max(prompt_tokens(tokenizer, p, chat) for p in {r.prompt for r in requests})
+    except Exception:  # noqa: BLE001 - any failure to count is only a weaker check
+        return None
+
+
+def context_problem(max_model_len: int, longest: int | None, max_tokens: int) -> str | None:
+    """The line that stops a run whose prompts and ``max_tokens`` do not fit in the engine's
+    context (None: they fit); ``longest``: the longest prompt's tokens (None: not counted)."""
+    context = f"the engine's context of {max_model_len} tokens (max_model_len)"
+    if longest is None:
+        if max_tokens < max_model_len:
+            return None
+        why, at_most = f"--max-tokens {max_tokens} leaves no room for a prompt in {context}", ""
+    elif longest + max_tokens <= max_model_len:
+        return None
+    else:
+        need = longest + max_tokens
+        why = f"the longest prompt ({longest} tokens) and --max-tokens {max_tokens} need {need}, more than {context}"
+        room = max_model_len - longest
+        at_most = f", at most {room} with these prompts" if room > 0 else ""
+    return f"{why}; lower --max-tokens (now {max_tokens}{at_most}) or raise --max-model-len"
+
+
+def check_context(llm: Any, requests: Sequence[GenRequest], sampling: Sampling, chat: ChatOptions) -> None:
+    """Refuse, before any request, a run whose prompts and ``max_tokens`` do not fit in the
+    engine's ``max_model_len``: vLLM would not refuse it, but end each sample that reaches
+    the limit early, and the run would record a ``max_tokens`` its samples never had."""
+    config = getattr(llm, "model_config", None) or getattr(
+        getattr(llm, "llm_engine", None), "model_config", None
+    )
+    limit = getattr(config, "max_model_len", None)
+    if not isinstance(limit, int) or not requests:
+        return
+    problem = context_problem(limit, longest_prompt(llm, requests, chat), sampling.max_tokens)
+    if problem is not None:
+        raise InputError(None, None, problem)
+
+
 def run_requests(
     llm: Any,
     requests: Sequence[GenRequest],
@@ -90,7 +152,9 @@ def run_requests(
     emit: Emit,
     chat: ChatOptions = NO_CHAT_OPTIONS,
 ) -> BackendReport:
-    """Hand every request to the engine, then step it and emit each request as it finishes."""
+    """Check that the requests fit in the engine's context (:func:`check_context`), hand
+    every request to the engine, then step it and emit each request as it finishes."""
+    check_context(llm, requests, sampling, chat)
     report = BackendReport()
     by_id: dict[str, GenRequest] = {}
     for request in requests:
@@ -190,6 +254,8 @@ def _rank_main(
         else:
             report = run_requests(llm, requests, samp, lambda g: results.put(("gen", g)), ChatOptions(**chat))
         results.put(("done", [(f.request, f.error) for f in report.failures]))
+    except InputError as exc:  # a setting to fix (a context too short): the user's one line
+        results.put(("refused", str(exc)))
     except BaseException as exc:  # reported to the parent, which decides
         results.put(("error", f"rank {rank}: {type(exc).__name__}: {exc}"))
     finally:
@@ -246,6 +312,8 @@ def _generate_data_parallel(
             elif kind == "done":
                 finished += 1
                 report.failures.extend(Failure(r, e) for r, e in payload)
+            elif kind == "refused":
+                raise InputError(None, None, redact(payload))
             else:
                 raise InputError(None, None, redact(f"data-parallel vLLM failed: {payload}"))
     finally:
