@@ -2,7 +2,7 @@
 
 from curation.evaluation.compare import run_compare
 from curation.evaluation.config import TRACE_SCOPES, EvalConfig, make_config
-from curation.evaluation.data import EvalItem, eval_items, load_dataset, prompts_of
+from curation.evaluation.data import EvalItem, eval_items, load_dataset, prompts_of, split_of
 from curation.evaluation.outside import index_generations, score_generations
 from curation.evaluation.records import RunRecord
 from curation.evaluation.report.markdown import checked_alike, paired_text
@@ -19,6 +19,7 @@ __all__ = [
     "eval_items",
     "load_dataset",
     "prompts_of",
+    "split_of",
     "make_config",
     "index_generations",
     "score_generations",

@@ -28,8 +28,18 @@ class EvalItem:
     prompt: str  # with the constraints
     plain_prompt: str  # without them
 
+    @property
+    def split(self) -> str:
+        return split_of(self.key)
+
     def prompt_for(self, run: str) -> str:
         return self.prompt if run == "constraints" else self.plain_prompt
+
+
+def split_of(key: str) -> str:
+    """The split an item key names: its file's name without ``.jsonl``
+    (``gsm8k_single.jsonl:3`` -> ``gsm8k_single``)."""
+    return key.rsplit(":", 1)[0].removesuffix(".jsonl")
 
 
 def prompts_of(item: Item) -> tuple[str, str]:

@@ -145,14 +145,15 @@ class ScopeScores:
 
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> ScopeScores:
+        cis = intervals_of(doc)
         return cls(
             hacc=typed(doc["hacc"], _NUM, "hacc"),
             sacc=typed(doc["sacc"], _NUM, "sacc"),
             by_constraint=records_of(doc["by_constraint"], FollowRate, "by_constraint"),
             by_source=records_of(doc["by_source"], HardSoft, "by_source"),
             by_num_constraints=records_of(doc["by_num_constraints"], HardSoft, "by_num_constraints"),
-            hacc_ci=intervals_of(doc).get("hacc"),
-            sacc_ci=intervals_of(doc).get("sacc"),
+            hacc_ci=cis.get("hacc"),
+            sacc_ci=cis.get("sacc"),
         )
 
     @classmethod
@@ -208,10 +209,9 @@ class Ending:
     @classmethod
     def of(cls, generated: Sequence[Generated]) -> Ending:
         cut = [t for g in generated for t in g.truncated]
-        known = [t for t in cut if t is not None]
         return cls(
             samples=len(cut),
-            truncated=sum(known) if known else None,
+            truncated=_known_sum(cut),
             delimited=sum(d for g in generated for d in g.delimited),
         )
 
@@ -547,22 +547,12 @@ def in_order(groups: Mapping[str, Any]) -> dict[str, Any]:
     return {k: groups[k] for k in sorted(groups, key=group_order)}
 
 
-def split_of(key: str) -> str:
-    """The split an item key names: its file's name without the extension
-    (``gsm8k_single.jsonl:3`` -> ``gsm8k_single``)."""
-    name = key.rsplit(":", 1)[0]
-    for ext in (".jsonl", ".parquet", ".json"):
-        if name.endswith(ext):
-            return name[: -len(ext)]
-    return name
-
-
 def _endings(scores: EvalScores) -> Endings:
     groups: dict[str, dict[str, list[Generated]]] = {"source": {}, "split": {}, "tier": {}}
     for e, g in zip(scores.items, scores.generated, strict=True):
         for kind, name in (
             ("source", e.item.source),
-            ("split", split_of(e.key)),
+            ("split", e.split),
             ("tier", str(len(e.item.constraints))),
         ):
             groups[kind].setdefault(name, []).append(g)
@@ -639,12 +629,10 @@ def summary_of(scores: EvalScores, run: RunDescription) -> EvalSummary:
             sacc_unasked=unasked.overall.sacc,
             by_constraint_unasked=unasked.by_constraint,
         )
-    splits = _grouped(scores.constraints, lambda s: split_of(scores.items[s.index].key))
+    splits = _grouped(scores.constraints, lambda s: scores.items[s.index].split)
     by_split = {k: GroupScores.of(v) for k, v in sorted(splits.items())}
     if scores.plain is not None:
-        by_split = _with_plain(
-            by_split, _grouped(scores.plain, lambda s: split_of(scores.items[s.index].key))
-        )
+        by_split = _with_plain(by_split, _grouped(scores.plain, lambda s: scores.items[s.index].split))
         overall = dataclasses.replace(
             overall, correctness_without_constraints_ci=unasked.overall.correctness_ci
         )

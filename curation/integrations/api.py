@@ -22,7 +22,7 @@ from typing import Any
 
 from constraints.base import SCOPES
 from curation.core import InputError, Item, item_from_dict, open_dataset
-from curation.evaluation import eval_items
+from curation.evaluation import eval_items, split_of
 from curation.scoring import THINK_MODES, score_output, split_response
 
 ItemLike = Any  # an Item, a BenchItem, or a mapping with MathIF's seven fields (see as_item)
@@ -45,7 +45,7 @@ class BenchItem:
     @property
     def split(self) -> str:
         """The split file's name without ``.jsonl`` (``gsm8k_single``)."""
-        return self.key.rsplit(":", 1)[0].removesuffix(".jsonl")
+        return split_of(self.key)
 
     @property
     def question(self) -> str:

@@ -38,7 +38,6 @@ from curation.scoring.summary import (
     FollowRate,
     GroupScores,
     intervals_of,
-    mean_correct,
     summarize,
     ungraded,
 )
@@ -65,7 +64,6 @@ __all__ = [
     "split_response",
     "SplitResponse",
     "summarize",
-    "mean_correct",
     "ungraded",
     "THINK_MODES",
     "INTERVALS_NOTE",

@@ -106,12 +106,6 @@ def intervals_of(doc: Mapping[str, Any]) -> dict[str, Interval]:
     return {str(k): Interval.from_dict(typed(v, dict, f"ci.{k}")) for k, v in cis.items()}
 
 
-def mean_correct(scores: Sequence[ItemScore]) -> float:
-    """Mean correctness of the items whose gold can be graded (0.0 when there are none)."""
-    graded = [c for c in (s.correct for s in scores) if c is not None]
-    return sum(graded) / len(graded) if graded else 0.0
-
-
 def ungraded(scores: Sequence[ItemScore]) -> int:
     """How many items have a gold that cannot be graded (``correct`` None)."""
     return sum(1 for s in scores if s.correct is None)
