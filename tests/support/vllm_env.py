@@ -47,6 +47,19 @@ def env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return out | dict(extra or {})
 
 
+def all_cpus_env(kv_cache_gib: int = 1) -> dict[str, str]:
+    """``env()`` with vLLM's threads on every CPU this process may use (vLLM's own default
+    keeps one for its front end, half of a 2-core machine) and a KV cache of ``kv_cache_gib``."""
+    cpus = ",".join(str(c) for c in sorted(os.sched_getaffinity(0)))
+    return env(
+        {
+            "VLLM_CPU_OMP_THREADS_BIND": cpus,
+            "VLLM_CPU_NUM_OF_RESERVED_CPU": "0",
+            "VLLM_CPU_KVCACHE_SPACE": str(kv_cache_gib),
+        }
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -63,6 +76,7 @@ class ApiServer:
         port: int | None = None,
         name: str = "tiny",
         extra: list[str] | None = None,
+        env_extra: Mapping[str, str] | None = None,
     ):
         self.port = port or free_port()
         self.name = name
@@ -88,7 +102,7 @@ class ApiServer:
             *(extra or []),
         ]
         self.proc = subprocess.Popen(
-            cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env(), start_new_session=True
+            cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env(env_extra), start_new_session=True
         )
         self.log = log
 
