@@ -18,8 +18,10 @@ reasonable time on two cores:
    95% interval) and each run's time into OUT/figures.md and OUT/figures.json.
 
 Both backends run the model in float32: on this CPU float32 gives the same tokens whatever
-the batch (bfloat16 does not), so the seeded runs must give the same generations and the
-same scores, and the script fails when they do not.  vLLM's threads are bound to every CPU
+else is in the batch, but for a rare last-bit difference (bfloat16 changes most samples), so
+the seeded runs give the same generations but for a few, which differ after a shared start.
+The script fails when the scores differ, or when an item whose generations are the same got
+other verdicts from the two runs.  vLLM's threads are bound to every CPU
 this process may use (vLLM's own default leaves one for the front end).  A run folder that
 exists is resumed: only the missing samples are generated, and the time is that of what
 was generated.
@@ -98,6 +100,15 @@ def run_eval(args: argparse.Namespace, backend: str, out: Path, extra: list[str]
     }
 
 
+def kept(run: dict[str, Any], earlier: dict[str, Any]) -> dict[str, Any]:
+    """``run``, or the earlier record of the same backend when this one generated nothing and
+    the folder holds just what that one generated."""
+    before = earlier.get(run["backend"])
+    if run["samples_generated"] == 0 and before and before.get("samples") == run["samples"]:
+        return before
+    return run
+
+
 def figures(folder: Path) -> dict[str, Any]:
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     out: dict[str, Any] = {"items": summary["items"], "samples": summary["samples"]}
@@ -113,15 +124,38 @@ def pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:.2f}"
 
 
-def same_generations(a: Path, b: Path) -> tuple[int, int]:
-    """(samples whose text is the same in both run folders, samples in the first)."""
+def texts(folder: Path) -> dict[tuple[str, str, int], str]:
+    with (folder / "generations.jsonl").open(encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    return {(r["key"], r["run"], r["sample"]): r["output"] for r in rows}
 
-    def texts(folder: Path) -> dict[tuple[str, str, int], str]:
-        rows = (json.loads(line) for line in (folder / "generations.jsonl").open(encoding="utf-8"))
-        return {(r["key"], r["run"], r["sample"]): r["output"] for r in rows}
 
+def verdicts(folder: Path) -> dict[str, str]:
+    with (folder / "items.jsonl").open(encoding="utf-8") as f:
+        return {json.loads(line)["key"]: line for line in f if line.strip()}
+
+
+def agreement(a: Path, b: Path) -> dict[str, Any]:
+    """How the generations and per-item verdicts of two run folders agree: the samples of the
+    same text, where the others first differ, and the items whose generations are all the
+    same but whose verdicts are not (there should be none)."""
     ta, tb = texts(a), texts(b)
-    return sum(1 for k, v in ta.items() if tb.get(k) == v), len(ta)
+    differ = {k: (ta[k], tb.get(k)) for k in ta if tb.get(k) != ta[k]}
+    first = {}
+    for k, (x, y) in differ.items():
+        y = y or ""
+        first["/".join(map(str, k))] = next(
+            (i for i, (c, d) in enumerate(zip(x, y, strict=False)) if c != d), min(len(x), len(y))
+        )
+    va, vb = verdicts(a), verdicts(b)
+    touched = {k[0] for k in differ}
+    mismatched = sorted(k for k in va if k not in touched and vb.get(k) != va[k])
+    return {
+        "same": len(ta) - len(differ),
+        "of": len(ta),
+        "first_difference_at_char": first,
+        "verdicts_differ": mismatched,
+    }
 
 
 def markdown(args: argparse.Namespace, runs: list[dict[str, Any]], figs: dict[str, Any]) -> str:
@@ -184,11 +218,18 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     common = ["--model"]
     runs: list[dict[str, Any]] = []
+    # a run folder with nothing left to generate keeps the time of the run that generated it
+    earlier: dict[str, Any] = {}
+    try:
+        old = json.loads((args.out / "figures.json").read_text(encoding="utf-8"))
+        earlier = {r["backend"]: r for r in old.get("runs", []) if isinstance(r, dict) and "backend" in r}
+    except (OSError, ValueError, AttributeError, TypeError):
+        pass
     for backend in backends:
         folder = args.out / backend
         if backend == "vllm":
             extra = [*common, str(args.model), "--dtype", "float32", "--enforce-eager"]
-            runs.append(run_eval(args, backend, folder, extra))
+            runs.append(kept(run_eval(args, backend, folder, extra), earlier))
             continue
         log = args.out / "api_server.log"
         print(f"starting vLLM's api_server (log: {log})", flush=True)
@@ -201,7 +242,7 @@ def main() -> int:
         ) as server:
             server.wait_ready(timeout=600)
             extra = [*common, NAME, "--base-url", server.base_url, "--concurrency", "256"]
-            runs.append(run_eval(args, backend, folder, extra))
+            runs.append(kept(run_eval(args, backend, folder, extra), earlier))
     figs = {r["backend"]: figures(args.out / r["backend"]) for r in runs}
     report: dict[str, Any] = {"model": NAME, "max_tokens": args.max_tokens, "runs": runs, "figures": figs}
     text = markdown(args, runs, figs)
@@ -210,12 +251,19 @@ def main() -> int:
         a, b = (args.out / r["backend"] for r in runs)
         cmd = [MATHIF, "compare", str(a), str(b), "--out", str(args.out / "compare")]
         subprocess.run(cmd, env=all_cpus_env(args.kv_cache_gib), check=True, stdout=subprocess.DEVNULL)
-        same, total = same_generations(a, b)
+        agree = agreement(a, b)
         differs = [k for k, _ in METRICS if figs["vllm"][k]["value"] != figs["openai"][k]["value"]]
-        report["same_generations"] = {"same": same, "of": total}
-        text += f"\nThe two backends: {same:,} of {total:,} generations the same text; "
-        text += "the same scores.\n" if not differs else f"scores differ: {', '.join(differs)}.\n"
-        if differs or same != total:
+        report["agreement"] = agree
+        text += f"\nThe two backends: {agree['same']:,} of {agree['of']:,} generations the same text"
+        if agree["first_difference_at_char"]:
+            where = ", ".join(
+                f"{k} from character {i:,}" for k, i in agree["first_difference_at_char"].items()
+            )
+            text += f" (the others differ: {where})"
+        text += "; the same scores.\n" if not differs else f"; scores differ: {', '.join(differs)}.\n"
+        if agree["verdicts_differ"]:
+            text += f"Items with the same generations but other verdicts: {', '.join(agree['verdicts_differ'])}.\n"
+        if differs or agree["verdicts_differ"]:
             status = 1
     (args.out / "figures.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     (args.out / "figures.md").write_text(text, encoding="utf-8")

@@ -84,7 +84,9 @@ def convert(out: Path, source: Path) -> None:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
     except ImportError as exc:
-        raise RealModelError(f"converting the model needs torch and transformers ({exc}); run make setup") from None
+        raise RealModelError(
+            f"converting the model needs torch and transformers ({exc}); run make setup"
+        ) from None
     try:
         import gguf  # noqa: F401  (transformers reads the file with it)
     except ImportError:
