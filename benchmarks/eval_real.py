@@ -216,7 +216,6 @@ def main() -> int:
     if not (args.dataset / "manifest.json").is_file():
         raise SystemExit(f"error: {args.dataset}: no built dataset here; run make dataset")
     args.out.mkdir(parents=True, exist_ok=True)
-    common = ["--model"]
     runs: list[dict[str, Any]] = []
     # a run folder with nothing left to generate keeps the time of the run that generated it
     earlier: dict[str, Any] = {}
@@ -228,7 +227,7 @@ def main() -> int:
     for backend in backends:
         folder = args.out / backend
         if backend == "vllm":
-            extra = [*common, str(args.model), "--dtype", "float32", "--enforce-eager"]
+            extra = ["--model", str(args.model), "--dtype", "float32", "--enforce-eager"]
             runs.append(kept(run_eval(args, backend, folder, extra), earlier))
             continue
         log = args.out / "api_server.log"
@@ -238,10 +237,10 @@ def main() -> int:
             log,
             name=NAME,
             extra=["--dtype", "float32"],
-            env_extra=all_cpus_env(args.kv_cache_gib),
+            environ=all_cpus_env(args.kv_cache_gib),
         ) as server:
             server.wait_ready(timeout=600)
-            extra = [*common, NAME, "--base-url", server.base_url, "--concurrency", "256"]
+            extra = ["--model", NAME, "--base-url", server.base_url, "--concurrency", "256"]
             runs.append(kept(run_eval(args, backend, folder, extra), earlier))
     figs = {r["backend"]: figures(args.out / r["backend"]) for r in runs}
     report: dict[str, Any] = {"model": NAME, "max_tokens": args.max_tokens, "runs": runs, "figures": figs}

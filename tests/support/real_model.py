@@ -78,8 +78,9 @@ def is_current(out: Path, source: Path | None = None) -> bool:
     return bool(stamp == wanted)
 
 
-def convert(out: Path, source: Path) -> None:
-    """Dequantize ``source`` into a Hugging Face folder at ``out`` (replaced whole)."""
+def convert(out: Path, source: Path) -> str:
+    """Dequantize ``source`` into a Hugging Face folder at ``out`` (replaced whole); return the
+    new folder's answer to :data:`QUESTION`."""
     try:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -115,6 +116,7 @@ def convert(out: Path, source: Path) -> None:
     (tmp / STAMP).write_text(json.dumps(_wanted_stamp(source), indent=2) + "\n", encoding="utf-8")
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
+    return answer
 
 
 def ask(folder: Path, question: str = QUESTION, max_new_tokens: int = 24) -> str:
@@ -151,11 +153,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.check:
             if not is_current(args.out):
                 raise RealModelError(f"{args.out}: no converted model here; run make real-model")
+            answer = ask(args.out)
         else:
-            made = not is_current(args.out)
-            ensure(args.out)
-            print(f"{NAME} {'written to' if made else 'already in'} {args.out}")
-        answer = ask(args.out)
+            source = gguf_path()
+            if is_current(args.out, source):
+                print(f"{NAME} already in {args.out}")
+                answer = ask(args.out)
+            else:
+                answer = convert(args.out, source)
+                print(f"{NAME} written to {args.out}")
     except RealModelError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

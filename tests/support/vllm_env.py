@@ -76,7 +76,7 @@ class ApiServer:
         port: int | None = None,
         name: str = "tiny",
         extra: list[str] | None = None,
-        env_extra: Mapping[str, str] | None = None,
+        environ: Mapping[str, str] | None = None,
     ):
         self.port = port or free_port()
         self.name = name
@@ -102,7 +102,11 @@ class ApiServer:
             *(extra or []),
         ]
         self.proc = subprocess.Popen(
-            cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env(env_extra), start_new_session=True
+            cmd,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=env() if environ is None else dict(environ),
+            start_new_session=True,
         )
         self.log = log
 
