@@ -17,6 +17,47 @@ from typing import Any
 from curation.core import InputError
 from curation.scoring import THINK_MODES
 
+INTERVENTIONS = ("none", "budget-force", "remind", "think-budget")
+DEFAULT_MARKER = "</think>"
+DEFAULT_EXTENSION = "Wait"
+DEFAULT_FINAL = "\n\nFinal Answer:"
+DEFAULT_REMIND_TEMPLATE = (
+    "\n\nWait, before I answer, let me recall the instructions my response must follow:\n{constraints}\n"
+)
+CONSTRAINTS_FIELD = "{constraints}"
+MAX_EXTENSIONS = 64
+
+
+@dataclass(frozen=True)
+class Intervention:
+    """The settings of one intervention (``kind`` "none": a plain run, one request per sample)."""
+
+    kind: str = "none"
+    extensions: int = 1  # budget-force: how many times the end of thinking is suppressed
+    extension_text: str = DEFAULT_EXTENSION
+    think_budget: int | None = None  # tokens of thinking at most (None: up to max_tokens)
+    remind_template: str = DEFAULT_REMIND_TEMPLATE
+    final_text: str = DEFAULT_FINAL
+    think_end: str | None = None  # the end-of-thinking marker (None: the tokenizer's </think>)
+
+    @property
+    def active(self) -> bool:
+        return self.kind != "none"
+
+    def settings(self) -> dict[str, Any] | None:
+        """What a run records (``run.json``, ``summary.json``): None for no intervention; else
+        the kind and the settings it uses."""
+        if not self.active:
+            return None
+        out: dict[str, Any] = {"kind": self.kind}
+        if self.kind == "budget-force":
+            out |= {"extensions": self.extensions, "extension_text": self.extension_text}
+        if self.kind == "remind":
+            out["remind_template"] = self.remind_template
+        out |= {"think_budget": self.think_budget, "final_text": self.final_text, "think_end": self.think_end}
+        return out
+
+
 BACKENDS = ("vllm", "openai")
 TRACE_SCOPES = ("answer", "reasoning", "both")
 RUNS = ("constraints", "plain")
@@ -82,6 +123,8 @@ class EvalConfig:
     vllm: VllmOptions = field(default_factory=VllmOptions)
     openai: OpenAIOptions = field(default_factory=OpenAIOptions)
     chat: ChatOptions = field(default_factory=ChatOptions)
+    intervention: Intervention = field(default_factory=Intervention)
+    tokenizer: str | None = None  # an intervention run's tokenizer (None: --model's)
 
     @property
     def runs(self) -> tuple[str, ...]:
@@ -99,6 +142,14 @@ _KEYS: dict[str, tuple[str, str, Any]] = {
     "trace_scope": ("", "trace_scope", str),
     "think_mode": ("", "think_mode", str),
     "fix_quirks": ("", "fix_quirks", bool),
+    "tokenizer": ("", "tokenizer", str),
+    "intervention": ("intervention", "kind", str),
+    "extensions": ("intervention", "extensions", int),
+    "extension_text": ("intervention", "extension_text", str),
+    "think_budget": ("intervention", "think_budget", int),
+    "remind_template": ("intervention", "remind_template", str),
+    "final_text": ("intervention", "final_text", str),
+    "think_end": ("intervention", "think_end", str),
     "temperature": ("sampling", "temperature", float),
     "top_p": ("sampling", "top_p", float),
     "max_tokens": ("sampling", "max_tokens", int),
@@ -211,7 +262,14 @@ def make_config(flags: Mapping[str, Any], run_file: Path | None = None) -> EvalC
             raise InputError(
                 run_file, None, f"{label} is required (a flag, or {key!r} in a --config run file)"
             )
-    sections: dict[str, dict[str, Any]] = {"": {}, "sampling": {}, "vllm": {}, "openai": {}, "chat": {}}
+    sections: dict[str, dict[str, Any]] = {
+        "": {},
+        "sampling": {},
+        "vllm": {},
+        "openai": {},
+        "chat": {},
+        "intervention": {},
+    }
     for key, value in values.items():
         section, name, _ = _KEYS[key]
         sections[section][name] = value
@@ -221,9 +279,32 @@ def make_config(flags: Mapping[str, Any], run_file: Path | None = None) -> EvalC
         vllm=VllmOptions(**sections["vllm"]),
         openai=OpenAIOptions(**sections["openai"]),
         chat=ChatOptions(**sections["chat"]),
+        intervention=Intervention(**sections["intervention"]),
     )
     validate(config)
+    check_intervention_keys(config.intervention.kind, values)
     return config
+
+
+# the settings that apply to some interventions only (giving one to another is a mistake)
+_APPLIES: dict[str, tuple[str, ...]] = {
+    "extensions": ("budget-force",),
+    "extension_text": ("budget-force",),
+    "remind_template": ("remind",),
+    "think_budget": INTERVENTIONS[1:],
+    "final_text": INTERVENTIONS[1:],
+    "think_end": INTERVENTIONS[1:],
+    "tokenizer": INTERVENTIONS[1:],
+}
+
+
+def check_intervention_keys(kind: str, given: Mapping[str, Any]) -> None:
+    """Refuse a setting given for an intervention it does not apply to (it would be ignored)."""
+    for key, kinds in _APPLIES.items():
+        if key in given and kind not in kinds:
+            flag = f"--{key.replace('_', '-')}"
+            which = " or ".join(kinds)
+            raise InputError(None, None, f"{flag} applies to --intervention {which} only (now {kind})")
 
 
 # The allowed range of every number (inclusive; None: no upper bound needed).  Generous for
@@ -245,7 +326,10 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "retry-base-delay": (0.0, 3600.0),
     "retry-max-delay": (0.0, 86_400.0),
     "base-url": (1, 256),  # how many
+    "extensions": (0, MAX_EXTENSIONS),
+    "think-budget": (1, 999_999),  # below --max-tokens
 }
+MAX_INJECTED_CHARS = 4000  # an extension, reminder template, final text or marker
 RUN_FILE_ONLY = ("retry-base-delay", "retry-max-delay")  # no flag: named as in the run file
 
 
@@ -291,6 +375,7 @@ def validate(c: EvalConfig) -> None:
     within("max-num-seqs", v.max_num_seqs)
     if not 0.0 < v.gpu_memory_utilization <= 1.0:
         raise bad("gpu-memory-utilization", f"must be in (0, 1], got {v.gpu_memory_utilization}")
+    validate_intervention(c, bad, within)
     o = c.openai
     within("concurrency", o.concurrency)
     within("timeout", o.timeout)
@@ -303,6 +388,37 @@ def validate(c: EvalConfig) -> None:
     for url in o.base_urls:
         if not url.startswith(("http://", "https://")):
             raise bad("base-url", f"must start with http:// or https://, got {url!r}")
+
+
+def validate_intervention(c: EvalConfig, bad: Any, within: Any) -> None:
+    iv = c.intervention
+    if iv.kind not in INTERVENTIONS:
+        raise bad("intervention", f"must be one of {', '.join(INTERVENTIONS)}, got {iv.kind!r}")
+    within("extensions", iv.extensions)
+    within("think-budget", iv.think_budget)
+    texts = {
+        "extension-text": iv.extension_text,
+        "remind-template": iv.remind_template,
+        "final-text": iv.final_text,
+        "think-end": iv.think_end,
+    }
+    for flag, text in texts.items():
+        if text is not None and len(text) > MAX_INJECTED_CHARS:
+            raise bad(flag, f"at most {MAX_INJECTED_CHARS:,} characters, got {len(text):,}")
+    if not iv.active:
+        return
+    if iv.kind == "remind" and CONSTRAINTS_FIELD not in iv.remind_template:
+        raise bad("remind-template", f"must contain {CONSTRAINTS_FIELD} (where the constraints go)")
+    if iv.kind == "think-budget" and iv.think_budget is None:
+        raise bad("think-budget", "--intervention think-budget needs --think-budget (tokens of thinking)")
+    if iv.think_budget is not None and iv.think_budget >= c.sampling.max_tokens:
+        raise bad(
+            "think-budget",
+            f"must be below --max-tokens ({c.sampling.max_tokens:,}), which counts the thinking and the "
+            f"answer; got {iv.think_budget:,}",
+        )
+    if c.backend == "vllm" and c.vllm.data_parallel_size > 1:
+        raise bad("intervention", "runs on one engine; for several, serve them and use --backend openai")
 
 
 def describe(c: EvalConfig) -> dict[str, Any]:

@@ -35,6 +35,10 @@ class GenerationSettings:
     chat_template_kwargs: dict[str, Any] | None
     dtype: str | None  # vllm backend only
     max_model_len: int | None  # vllm backend only
+    # mathif eval --intervention: its kind and settings, the end-of-thinking marker resolved
+    # (None: none; a run.json written before interventions existed records none)
+    intervention: dict[str, Any] | None = None
+    tokenizer: str | None = None  # an intervention's tokenizer when not --model's
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -56,6 +60,8 @@ class GenerationSettings:
             "chat_template_kwargs": (dict, type(None)),
             "dtype": _TEXT,
             "max_model_len": _INT,
+            "intervention": (dict, type(None)),
+            "tokenizer": _TEXT,
         }
         return cls(**{k: typed(doc.get(k), kind, k) for k, kind in kinds.items()})
 

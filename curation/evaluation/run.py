@@ -6,6 +6,7 @@ generate what is missing (resumable) -> score with ``curation.scoring`` ->
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,11 +72,12 @@ def plan_requests(
             if not missing:
                 continue
             seed = prompt_seed(sampling.seed, e.key, run)
+            asked = e.item.descriptions if run == "constraints" else ()
             if len(missing) == n:
-                yield GenRequest(e.key, run, e.prompt_for(run), tuple(range(n)), seed)
+                yield GenRequest(e.key, run, e.prompt_for(run), tuple(range(n)), seed, asked)
             else:
                 for s in missing:
-                    yield GenRequest(e.key, run, e.prompt_for(run), (s,), seed + s)
+                    yield GenRequest(e.key, run, e.prompt_for(run), (s,), seed + s, asked)
 
 
 def generation_settings(config: EvalConfig, items: Sequence[EvalItem]) -> GenerationSettings:
@@ -98,7 +100,22 @@ def generation_settings(config: EvalConfig, items: Sequence[EvalItem]) -> Genera
         chat_template_kwargs=config.chat.chat_template_kwargs,
         dtype=config.vllm.dtype if local else None,
         max_model_len=config.vllm.max_model_len if local else None,
+        intervention=config.intervention.settings(),
+        tokenizer=config.tokenizer if config.intervention.active else None,
     )
+
+
+def with_marker(config: EvalConfig) -> EvalConfig:
+    """The config of an intervention run with its end-of-thinking marker resolved from the
+    tokenizer (recorded in run.json, so a resumed run must end its thinking alike)."""
+    iv = config.intervention
+    if not iv.active:
+        return config
+    from curation.evaluation.backends.tokens import load_tokenizer, resolve_marker
+
+    tokenizer = load_tokenizer(config.tokenizer or config.model, config.vllm.trust_remote_code)
+    marker = resolve_marker(tokenizer, iv.think_end)
+    return dataclasses.replace(config, intervention=dataclasses.replace(iv, think_end=marker))
 
 
 def _safe_url(url: str) -> str:
@@ -161,6 +178,7 @@ def run_eval(
 
     dataset = open_dataset(config.dataset)
     items = eval_items(dataset, config.limit)
+    config = with_marker(config)
     record = RunRecord(generation_settings(config, items), run_info(config, items))
     with RunFolder(config.out, record) as folder:
         # what the folder was scored under: run.json, else a summary.json left by an older run
@@ -239,6 +257,7 @@ def score_and_report(
         fix_quirks=config.fix_quirks,
         trace_scope=config.trace_scope,
         items_sha256=fingerprint(items),
+        intervention=config.intervention.settings(),
     )
     gens = InMemory(done, config.sampling.samples)
     return write_results(config.out, items, config.runs, gens, run)

@@ -3,7 +3,8 @@ lm-eval's ``--log_samples``), beside the per-item ``items.jsonl``.
 
 Each line: the item key, run and sample; the item id and gold answer; the sha256 of the
 prompt (the prompt itself is the dataset's, rebuilt by ``mathif eval``); the response as
-the model gave it; how it was split (the answer text the constraints and the grader read,
+the model gave it (under ``--intervention``, with the injected text, and its ``spans`` and
+``thinking_tokens``); how it was split (the injected text left out) (the answer text the constraints and the grader read,
 and the lengths of both parts, by ``--think-mode``); the answer math-verify extracted;
 each constraint's id, scope and verdict; hard, soft and correct; the finish reason and the
 completion tokens.  With ``--trace-scope reasoning|both`` the verdicts on the reasoning
@@ -61,7 +62,7 @@ def sample_row(
         "correct": s.correct,
         "finish_reason": gen.finish_reason,
         "completion_tokens": gen.completion_tokens,
-    }
+    } | gen.intervention_fields()
     if reasoning is not None:
         row["reasoning_scope"] = _verdicts(reasoning, k)
     if both is not None:

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 from curation.core import Progress, dumps_line_bytes, no_progress
 from curation.evaluation.data import EvalItem
+from curation.evaluation.intervention import scored_output
 from curation.evaluation.samples import sample_row
 from curation.evaluation.store import Generation, GenKey
 from curation.scoring import (
@@ -38,12 +39,33 @@ from curation.scoring import (
 
 
 @dataclass(frozen=True)
+class Intervened:
+    """What an intervention did to one sample (``mathif eval --intervention``)."""
+
+    thinking_tokens: int  # tokens the model spent thinking
+    extensions: int  # times its end of thinking was suppressed ("Wait" appended)
+    reminders: int  # times the constraints were put back into its thinking
+    budget_closed: bool  # its thinking reached the budget and was closed for it
+
+    @classmethod
+    def of(cls, gen: Generation) -> Intervened | None:
+        if gen.spans is None:
+            return None
+        kinds = [kind for kind, _ in gen.spans]
+        return cls(
+            gen.thinking_tokens or 0, kinds.count("extension"), kinds.count("reminder"), "final" in kinds
+        )
+
+
+@dataclass(frozen=True)
 class SampleLength:
     length: int  # completion tokens, or characters when the backend gave no token count
     hard: bool
     soft: float
     correct: bool | None  # None: the gold cannot be graded
     truncated: bool | None = None  # stopped at the token limit (None: no finish reason known)
+    reasoning_chars: int = 0  # characters of the reasoning the scorer read (injected text left out)
+    intervened: Intervened | None = None  # under an intervention: what it did
 
 
 @dataclass(frozen=True)
@@ -134,6 +156,7 @@ class ItemResult:
     generated: Generated
     plain_generated: Generated | None
     majority: bool | None  # the majority answer of the samples correct (None: ungraded gold)
+    intervened: tuple[Intervened | None, ...] = ()  # per sample of the run with constraints
 
     def slim(self) -> ItemResult:
         """Without what only the per-sample lines show (the extracted answers)."""
@@ -170,12 +193,15 @@ def pack(result: ItemResult) -> Packed:
         r.generated,
         r.plain_generated,
         r.majority,
+        r.intervened,
     )
 
 
 def unpack(packed: Packed, e: EvalItem) -> ItemResult:
     """The result :func:`pack` packed, around its item ``e``."""
-    index, constraints, plain, reasoning, both, tokens, chars, generated, plain_generated, majority = packed
+    index, constraints, plain, reasoning, both, tokens, chars, generated, plain_generated, majority, intervened = (
+        packed
+    )
 
     def score(samples: tuple[SampleScore, ...] | None, scope: str | None) -> ItemScore | None:
         return None if samples is None else ItemScore(index, e.item, samples, scope)
@@ -191,6 +217,7 @@ def unpack(packed: Packed, e: EvalItem) -> ItemResult:
         generated,
         plain_generated,
         majority,
+        intervened,
     )
 
 
@@ -220,7 +247,7 @@ def score_one(index: int, e: EvalItem, gens: Generations, settings: ScoreSetting
         return ItemScore(index, e.item, samples, scope)
 
     outs = gens.of(e.key, "constraints")
-    parts = [split_response(g.output, st.think_mode) for g in outs]
+    parts = [split_response(scored_output(g), st.think_mode) for g in outs]
     constraints = scored(parts, st.with_correctness)
     reasoning = both = plain = None
     plain_gens: list[Generation] = []
@@ -231,7 +258,7 @@ def score_one(index: int, e: EvalItem, gens: Generations, settings: ScoreSetting
         both = scored(parts, False, "both")
     if "plain" in st.runs:
         plain_gens = gens.of(e.key, "plain")
-        plain_parts = [split_response(g.output, st.think_mode) for g in plain_gens]
+        plain_parts = [split_response(scored_output(g), st.think_mode) for g in plain_gens]
         plain = scored(plain_parts, st.with_correctness)
     result = ItemResult(
         index,
@@ -244,6 +271,7 @@ def score_one(index: int, e: EvalItem, gens: Generations, settings: ScoreSetting
         Generated.of(outs),
         Generated.of(plain_gens) if plain is not None else None,
         majority_correct(constraints) if st.with_correctness else None,
+        tuple(Intervened.of(g) for g in outs),
     )
     lines = [
         dumps_line_bytes(sample_row(e, "constraints", k, g, parts[k], constraints, reasoning, both))
@@ -281,10 +309,10 @@ def collect(items: Sequence[EvalItem], results: Sequence[ItemResult], settings: 
     lengths = []
     for r in results:
         cut = r.generated.truncated
-        for s, t, c, x in zip(r.constraints.samples, r.tokens, r.chars, cut, strict=True):
-            lengths.append(
-                SampleLength(t if use_tokens and t is not None else c, s.hard, s.soft, s.correct, x)
-            )
+        shaped = r.intervened or (None,) * len(r.tokens)
+        for s, t, c, x, iv in zip(r.constraints.samples, r.tokens, r.chars, cut, shaped, strict=True):
+            length = t if use_tokens and t is not None else c
+            lengths.append(SampleLength(length, s.hard, s.soft, s.correct, x, s.reasoning_chars, iv))
     runs, scope = settings.runs, settings.trace_scope
 
     def column(name: str) -> tuple[ItemScore, ...]:

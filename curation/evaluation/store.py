@@ -50,9 +50,44 @@ _SCAN = 1 << 16  # bytes read at a time when looking for a first generation line
 
 GenKey = tuple[str, str, int]  # (item key, run, sample index)
 
+# the pieces of a sample made under an intervention (``mathif eval --intervention``): the
+# model's own text, the end-of-thinking marker the run put in, and what was injected
+SPAN_KINDS = ("model", "close", "extension", "reminder", "final")
+INJECTED_SPANS = ("extension", "reminder", "final")
+MAX_SPANS = 512
+
+
+def spans_problem(spans: Any, output: str, thinking_tokens: Any) -> str | None:
+    """Why ``spans`` (``[[kind, characters], ...]`` covering ``output``) and
+    ``thinking_tokens`` are not sound (None: they are, or both are absent)."""
+    if spans is None:
+        return None if thinking_tokens is None else "field 'thinking_tokens' without 'spans'"
+    if not isinstance(spans, (list, tuple)) or not 0 < len(spans) <= MAX_SPANS:
+        return f"field 'spans' must be a list of 1 to {MAX_SPANS} [kind, characters] pairs"
+    total = 0
+    for span in spans:
+        if not isinstance(span, (list, tuple)) or len(span) != 2 or span[0] not in SPAN_KINDS:
+            return f"field 'spans' holds {span!r:.60}, not a [kind, characters] pair (kinds: {', '.join(SPAN_KINDS)})"
+        size = span[1]
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            return "field 'spans': a span's characters must be an integer >= 0"
+        total += size
+    if total != len(output):
+        return f"field 'spans' covers {total} characters, the output has {len(output)}"
+    if isinstance(thinking_tokens, bool) or not isinstance(thinking_tokens, int) or thinking_tokens < 0:
+        return "field 'thinking_tokens' must be an integer >= 0"
+    return None
+
 
 def generation_problem(
-    key: Any, run: Any, sample: Any, output: Any, finish_reason: Any, completion_tokens: Any
+    key: Any,
+    run: Any,
+    sample: Any,
+    output: Any,
+    finish_reason: Any,
+    completion_tokens: Any,
+    spans: Any = None,
+    thinking_tokens: Any = None,
 ) -> str | None:
     """Why these fields make no line of ``generations.jsonl`` (None: they do).  The one rule
     shared by :class:`Generation` (made by a backend) and the folder's reader."""
@@ -72,7 +107,7 @@ def generation_problem(
         isinstance(completion_tokens, bool) or not isinstance(completion_tokens, int) or completion_tokens < 0
     ):
         return "field 'completion_tokens' must be an integer >= 0 or null"
-    return None
+    return spans_problem(spans, output, thinking_tokens)
 
 
 @dataclass(frozen=True)
@@ -85,13 +120,26 @@ class Generation:
     output: str
     finish_reason: str | None = None
     completion_tokens: int | None = None
+    # made under an intervention: (kind, characters) of each piece of ``output`` in order
+    # (see SPAN_KINDS), and the tokens the model spent thinking; None otherwise
+    spans: tuple[tuple[str, int], ...] | None = None
+    thinking_tokens: int | None = None
 
     def __post_init__(self) -> None:
         problem = generation_problem(
-            self.key, self.run, self.sample, self.output, self.finish_reason, self.completion_tokens
+            self.key,
+            self.run,
+            self.sample,
+            self.output,
+            self.finish_reason,
+            self.completion_tokens,
+            self.spans,
+            self.thinking_tokens,
         )
         if problem is not None:
             raise ValueError(problem)
+        if self.spans is not None:  # one hashable shape, whatever lists the reader gave
+            object.__setattr__(self, "spans", tuple((k, n) for k, n in self.spans))
 
     @property
     def id(self) -> GenKey:
@@ -103,7 +151,17 @@ class Generation:
         reason = redact(self.finish_reason) if self.finish_reason is not None else None
         if output == self.output and reason == self.finish_reason:
             return self
-        return replace(self, output=output, finish_reason=reason)
+        spans = self.spans
+        if spans is not None and output != self.output:  # masked piece by piece, spans kept
+            pieces, at = [], 0
+            for kind, size in spans:
+                pieces.append((kind, redact(self.output[at : at + size])))
+                at += size
+            output = "".join(text for _, text in pieces)
+            spans = tuple((kind, len(text)) for kind, text in pieces)
+            if redact(output) != output:  # a secret across two pieces: one piece of model text
+                output, spans = redact(output), (("model", len(redact(output))),)
+        return replace(self, output=output, finish_reason=reason, spans=spans)
 
     def to_row(self) -> dict[str, Any]:
         return {
@@ -113,11 +171,18 @@ class Generation:
             "output": self.output,
             "finish_reason": self.finish_reason,
             "completion_tokens": self.completion_tokens,
-        }
+        } | self.intervention_fields()
+
+    def intervention_fields(self) -> dict[str, Any]:
+        """``spans`` and ``thinking_tokens`` when made under an intervention (else nothing:
+        the lines of a plain run are as before)."""
+        if self.spans is None:
+            return {}
+        return {"spans": [list(s) for s in self.spans], "thinking_tokens": self.thinking_tokens}
 
 
 def generation_from_row(obj: Mapping[str, Any], path: Path, line: int) -> Generation:
-    names = ("key", "run", "sample", "output", "finish_reason", "completion_tokens")
+    names = ("key", "run", "sample", "output", "finish_reason", "completion_tokens", "spans", "thinking_tokens")
     fields: list[Any] = [obj.get(name) for name in names]
     problem = generation_problem(*fields)
     if problem is not None:

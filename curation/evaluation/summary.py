@@ -311,6 +311,8 @@ class RunDescription:
     # sha256 of the items evaluated (their keys and prompts: curation.evaluation.data.fingerprint);
     # None in a summary written before it was recorded
     items_sha256: str | None = None
+    # mathif eval --intervention: its kind and settings (None: none, and not written)
+    intervention: dict[str, Any] | None = None
 
     @property
     def no_delimiter(self) -> str:
@@ -329,6 +331,8 @@ class RunDescription:
                 out["checker_semantics"] = self.checker_semantics
             if name == "think_mode":
                 out["no_delimiter"] = self.no_delimiter
+        if self.intervention is None:
+            del out["intervention"]
         return out
 
     @classmethod
@@ -346,6 +350,7 @@ class RunDescription:
                 doc.get("checker_semantics", UNRECORDED_SEMANTICS), str, "checker_semantics"
             ),
             items_sha256=typed(doc.get("items_sha256"), (str, type(None)), "items_sha256"),
+            intervention=typed(doc.get("intervention"), (dict, type(None)), "intervention"),
         )
 
 

@@ -29,6 +29,7 @@ class GenRequest:
     prompt: str
     samples: tuple[int, ...]  # sample indices made by this request, in order
     seed: int  # seed of samples[0]; sample samples[i] gets seed + i (vLLM's rule for n > 1)
+    constraints: tuple[str, ...] = ()  # the descriptions in the prompt (what --intervention remind repeats)
 
     @property
     def n(self) -> int:

@@ -33,6 +33,13 @@ LIMITS: dict[str, tuple[str, Any, Any]] = {
     "max_retries": ("--max-retries", 100, 0),
     "retry_base_delay": ("retry_base_delay", 3600.0, 0.0),
     "retry_max_delay": ("retry_max_delay", 86_400.0, 0.0),
+    "extensions": ("--extensions", 64, 0),
+    "think_budget": ("--think-budget", 999_999, 1),
+}
+# what a setting needs beside it to be valid at its bounds
+BESIDE: dict[str, dict[str, Any]] = {
+    "extensions": {"intervention": "budget-force"},
+    "think_budget": {"intervention": "think-budget", "max_tokens": 1_000_000},
 }
 
 
@@ -49,12 +56,13 @@ def test_every_bound_is_tested():
 @pytest.mark.parametrize("key", list(LIMITS))
 def test_numbers_above_or_below_their_range_are_one_line_naming_the_flag_and_range(tmp_path, key):
     name, high, low = LIMITS[key]
-    config(tmp_path, **{key: high})  # the bounds themselves are allowed
-    config(tmp_path, **{key: low})
+    beside = BESIDE.get(key, {})
+    config(tmp_path, **beside, **{key: high})  # the bounds themselves are allowed
+    config(tmp_path, **beside, **{key: low})
     step = 1 if isinstance(high, int) else 0.5
     for value in (high + step, low - step):
         with pytest.raises(InputError) as err:
-            config(tmp_path, **{key: value})
+            config(tmp_path, **beside, **{key: value})
         message = str(err.value)
         assert message.startswith(f"{name}: must be between ") and "\n" not in message, message
 
