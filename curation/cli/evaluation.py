@@ -14,6 +14,7 @@ _VLLM = "vLLM backend"
 _OPENAI = "openai backend"
 _SAMPLING = "Sampling (MathIF's defaults)"
 _REQUIRED = "none; required, here or in --config"
+_INTERVENTION = "Interventions on the reasoning (the paper's experiments; see the README)"
 
 
 def eval_cmd(
@@ -246,6 +247,81 @@ def eval_cmd(
             rich_help_panel=_OPENAI,
         ),
     ] = None,
+    intervention: Annotated[
+        str | None,
+        typer.Option(
+            "--intervention",
+            help="none; budget-force (each time the thinking tries to end, suppress it and append "
+            "--extension-text, --extensions times); remind (put the item's constraints back into the "
+            "thinking when it first tries to end); think-budget (cap the thinking at --think-budget "
+            "tokens, then make the model answer).  Generates in segments: vllm continues in the engine, "
+            "openai through /v1/completions with the chat template rendered here." + default_note("none"),
+            rich_help_panel=_INTERVENTION,
+        ),
+    ] = None,
+    extensions: Annotated[
+        int | None,
+        typer.Option(
+            "--extensions",
+            help="budget-force: times the end of thinking is suppressed." + default_note("1, as s1"),
+            rich_help_panel=_INTERVENTION,
+        ),
+    ] = None,
+    extension_text: Annotated[
+        str | None,
+        typer.Option(
+            "--extension-text",
+            help="budget-force: the text appended instead of the end of thinking." + default_note("Wait"),
+            rich_help_panel=_INTERVENTION,
+        ),
+    ] = None,
+    think_budget: Annotated[
+        int | None,
+        typer.Option(
+            "--think-budget",
+            help="Tokens of thinking at most (below --max-tokens, which counts thinking and answer); "
+            "thinking that reaches it is closed and followed by --final-text."
+            + default_note("none; required by think-budget"),
+            rich_help_panel=_INTERVENTION,
+        ),
+    ] = None,
+    remind_template: Annotated[
+        str | None,
+        typer.Option(
+            "--remind-template",
+            help="remind: the text put into the thinking; {constraints} becomes one '- description' "
+            "line per constraint."
+            + default_note("'\\n\\nWait, before I answer, let me recall the instructions my response "
+            "must follow:\\n{constraints}\\n'"),
+            rich_help_panel=_INTERVENTION,
+        ),
+    ] = None,
+    final_text: Annotated[
+        str | None,
+        typer.Option(
+            "--final-text",
+            help="Put after the end of thinking when the thinking budget ran out."
+            + default_note("'\\n\\nFinal Answer:', as s1"),
+            rich_help_panel=_INTERVENTION,
+        ),
+    ] = None,
+    think_end: Annotated[
+        str | None,
+        typer.Option(
+            "--think-end",
+            help="The text that ends the model's thinking." + default_note("the tokenizer's </think> token"),
+            rich_help_panel=_INTERVENTION,
+        ),
+    ] = None,
+    tokenizer: Annotated[
+        str | None,
+        typer.Option(
+            "--tokenizer",
+            help="The tokenizer an intervention renders and counts with (openai: a local folder or "
+            "cached Hub id of the served model)." + default_note("--model"),
+            rich_help_panel=_INTERVENTION,
+        ),
+    ] = None,
 ) -> None:
     """Evaluate a model on a dataset: generate (resumable), score, report with plots.
 
@@ -292,6 +368,14 @@ def eval_cmd(
         "concurrency": concurrency,
         "timeout": timeout,
         "max_retries": max_retries,
+        "intervention": intervention,
+        "extensions": extensions,
+        "extension_text": extension_text,
+        "think_budget": think_budget,
+        "remind_template": remind_template,
+        "final_text": final_text,
+        "think_end": think_end,
+        "tokenizer": tokenizer,
     }
     cfg = make_config(flags, config)
     with progress_bar("generating", eta=True) as progress:

@@ -20,7 +20,7 @@ from typing import Any
 from curation.core import InputError
 from curation.evaluation.backends.base import chat_messages
 from curation.evaluation.config import ChatOptions
-from curation.evaluation.intervention import DEFAULT_MARKER
+from curation.evaluation.config import DEFAULT_MARKER
 
 MAX_MARKER_TOKENS = 16
 

@@ -25,7 +25,9 @@ from typing import Any
 
 from curation.core import InputError, clean_text, redact
 from curation.evaluation.backends.base import BackendReport, Emit, Failure, GenRequest, chat_messages
-from curation.evaluation.config import NO_CHAT_OPTIONS, ChatOptions, Sampling, VllmOptions
+from curation.evaluation.backends.tokens import Tokens, load_tokenizer, resolve_marker
+from curation.evaluation.config import NO_CHAT_OPTIONS, ChatOptions, Intervention, Sampling, VllmOptions
+from curation.evaluation.intervention import Ask, Piece, SampleState, reminder_text, start
 from curation.evaluation.store import Generation
 
 
@@ -130,17 +132,23 @@ def context_problem(max_model_len: int, longest: int | None, max_tokens: int) ->
     return f"{why}; lower --max-tokens (now {max_tokens}{at_most}) or raise --max-model-len"
 
 
-def check_context(llm: Any, requests: Sequence[GenRequest], sampling: Sampling, chat: ChatOptions) -> None:
+def check_context(
+    llm: Any, requests: Sequence[GenRequest], sampling: Sampling, chat: ChatOptions, injected: int = 0
+) -> None:
     """Refuse, before any request, a run whose prompts and ``max_tokens`` do not fit in the
     engine's ``max_model_len``: vLLM would not refuse it, but end each sample that reaches
-    the limit early, and the run would record a ``max_tokens`` its samples never had."""
+    the limit early, and the run would record a ``max_tokens`` its samples never had.
+    ``injected``: the tokens an intervention may add to a sample's context, at most."""
     config = getattr(llm, "model_config", None) or getattr(
         getattr(llm, "llm_engine", None), "model_config", None
     )
     limit = getattr(config, "max_model_len", None)
     if not isinstance(limit, int) or not requests:
         return
-    problem = context_problem(limit, longest_prompt(llm, requests, chat), sampling.max_tokens)
+    longest = longest_prompt(llm, requests, chat)
+    if longest is not None:
+        longest += injected
+    problem = context_problem(limit, longest, sampling.max_tokens)
     if problem is not None:
         raise InputError(None, None, problem)
 
@@ -193,20 +201,117 @@ def run_requests(
     return report
 
 
+# interventions: each sample in segments, every sample's next segment in the same engine ------
+
+
+def segment_params(sampling: Sampling, ask: Ask, tokens: Tokens) -> Any:
+    """The sampling of one segment: the run's, with the segment's budget and seed; a segment of
+    the thinking stops at the end-of-thinking marker (its id when it is one token)."""
+    from vllm import SamplingParams
+
+    return SamplingParams(
+        n=1,
+        temperature=sampling.temperature,
+        top_p=sampling.top_p,
+        max_tokens=ask.max_tokens,
+        min_tokens=ask.min_tokens,
+        seed=ask.seed,
+        stop_token_ids=tokens.stop_token_ids if ask.thinking else None,
+        stop=tokens.stop_strings if ask.thinking else None,
+    )
+
+
+def injected_allowance(intervention: Intervention, tokens: Tokens, requests: Sequence[GenRequest]) -> int:
+    """The most tokens an intervention adds to one sample's context (what it injects)."""
+    texts = [tokens.marker, intervention.final_text]
+    if intervention.kind == "budget-force":
+        texts += [intervention.extension_text] * intervention.extensions
+    if intervention.kind == "remind":
+        reminders = [reminder_text(intervention.remind_template, r.constraints) or "" for r in requests]
+        texts.append(max(reminders, key=len, default=""))
+    return tokens.injected_tokens(texts)
+
+
+def run_intervened(
+    llm: Any,
+    requests: Sequence[GenRequest],
+    sampling: Sampling,
+    emit: Emit,
+    intervention: Intervention,
+    tokens: Tokens,
+) -> BackendReport:
+    """Generate every sample of ``requests`` in segments (see ``intervention.py``): the first
+    segment of every sample is handed to the engine at once; as each segment finishes, its
+    sample's next one is handed in, so the engine's batch stays full across items."""
+    check_context(llm, requests, sampling, tokens.chat, injected_allowance(intervention, tokens, requests))
+    report = BackendReport()
+    live: dict[str, tuple[GenRequest, int, SampleState]] = {}
+
+    def hand_in(request: GenRequest, index: int, state: SampleState) -> None:
+        ask = state.ask()
+        if ask is None:
+            emit(state.generation(request.key, request.run, request.samples[index]))
+            return
+        ids = tokens.ids(tokens.prefix(request.prompt) + ask.text)
+        try:
+            (rid,) = llm.enqueue(
+                [{"prompt_token_ids": ids}], [segment_params(sampling, ask, tokens)], use_tqdm=False
+            )
+        except ValueError as exc:  # a segment past the model's context
+            report.failures.append(Failure(request, str(exc).splitlines()[0] if str(exc) else repr(exc)))
+            return
+        live[rid.split("-", 1)[0]] = (request, index, state)
+
+    for request in requests:
+        for index in range(request.n):
+            state = start(intervention, tokens.marker, sampling.max_tokens, request.seed + index, request.constraints)
+            hand_in(request, index, state)
+    engine = llm.llm_engine
+    while engine.has_unfinished_requests():
+        for output in engine.step():
+            if not getattr(output, "finished", False) or output.request_id not in live:
+                continue
+            request, index, state = live.pop(output.request_id)
+            completion = output.outputs[0]
+            state.take(Piece(clean_text(completion.text), len(completion.token_ids), completion.finish_reason))
+            hand_in(request, index, state)
+    for request, _, _ in live.values():
+        report.failures.append(Failure(request, "the engine finished without an output"))
+    return report
+
+
 class VllmBackend:
-    def __init__(self, model: str, options: VllmOptions, chat: ChatOptions = NO_CHAT_OPTIONS):
+    def __init__(
+        self,
+        model: str,
+        options: VllmOptions,
+        chat: ChatOptions = NO_CHAT_OPTIONS,
+        *,
+        intervention: Intervention | None = None,
+        tokenizer: str | None = None,
+    ):
         self.model = model
         self.options = options
         self.chat = chat
+        self.intervention = intervention or Intervention()
+        self.tokenizer = tokenizer
         self._llm: Any = None
+
+    def _tokens(self) -> Tokens:
+        tokenizer = load_tokenizer(self.tokenizer or self.model, self.options.trust_remote_code)
+        marker = self.intervention.think_end or resolve_marker(tokenizer, None)
+        return Tokens(tokenizer, marker, self.chat)
 
     def generate(self, requests: Sequence[GenRequest], sampling: Sampling, emit: Emit) -> BackendReport:
         if not requests:
             return BackendReport()
         if self.options.data_parallel_size > 1:
             return _generate_data_parallel(self.model, self.options, requests, sampling, emit, self.chat)
+        tokens = self._tokens() if self.intervention.active else None
         if self._llm is None:
             self._llm = start_engine(self.model, self.options)
+        if tokens is not None:
+            return run_intervened(self._llm, requests, sampling, emit, self.intervention, tokens)
         return run_requests(self._llm, requests, sampling, emit, self.chat)
 
     def close(self) -> None:
