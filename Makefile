@@ -19,7 +19,7 @@ TORCH_VERSION ?= 2.13.0
 VLLM_ENV := VLLM_HOST_IP=127.0.0.1 VLLM_NO_USAGE_STATS=1 DO_NOT_TRACK=1 HF_HUB_OFFLINE=1 \
 	TRANSFORMERS_OFFLINE=1 VLLM_CPU_KVCACHE_SPACE=1 VLLM_LOGGING_LEVEL=WARNING
 
-.PHONY: setup test test-quick lint raw dataset verify-reference bench eval-bench eval-smoke real-model eval-real clean
+.PHONY: setup test test-quick lint raw dataset verify-reference bench eval-bench eval-smoke real-model eval-real eval-interventions clean
 
 setup: $(BIN)/mathif $(VENV)/.vllm-installed
 
@@ -108,6 +108,16 @@ real-model: setup
 eval-real: real-model $(BUILT)/manifest.json
 	$(BIN)/python benchmarks/eval_real.py --dataset $(BUILT) --model $(REAL_MODEL) \
 		--out build/eval-real --max-tokens $(REAL_MAX_TOKENS)
+
+# The paper's interventions with that model: no intervention, budget-force, remind and
+# think-budget on the first INTERVENTION_LIMIT items of each split of the dataset, compared
+# (HAcc, SAcc, correctness against reasoning length), and budget-force again through the
+# openai backend against vLLM's api_server (the same scores, or it fails); figures and
+# times in build/eval-interventions/figures.md.  Resumable.
+INTERVENTION_LIMIT ?= 2
+eval-interventions: real-model $(BUILT)/manifest.json
+	$(BIN)/python benchmarks/eval_interventions.py --dataset $(BUILT) --model $(REAL_MODEL) \
+		--out build/eval-interventions --limit $(INTERVENTION_LIMIT)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

@@ -18,6 +18,15 @@ def _cell(row: dict[str, Any], key: str) -> str:
     return f"{100 * value:.2f}" + (f"\n{100 * ci[0]:.1f}–{100 * ci[1]:.1f}" if ci else "")
 
 
+def _reasoning(row: dict[str, Any]) -> str:
+    """A run's mean reasoning length in the comparison's unit: ``812 tokens``, ``25.0 chars``."""
+    mean = row.get("reasoning_mean")
+    if mean is None:
+        return "reasoning not recorded"
+    unit = "tokens" if row.get("reasoning_unit") == "thinking tokens" else "chars"
+    return (f"{mean:,.1f}" if mean < 100 else f"{mean:,.0f}") + f" {unit}"
+
+
 def compare_cmd(
     runs: Annotated[
         list[Path],
@@ -29,7 +38,8 @@ def compare_cmd(
         Path | None,
         typer.Option(
             "--out",
-            help="Write compare.md, compare.json and compare.png (correctness against HAcc) here."
+            help="Write compare.md, compare.json, compare.png (correctness against HAcc) and "
+            "compare_length.png (HAcc, SAcc and correctness against reasoning length) here."
             + default_note("none, print only"),
         ),
     ] = None,
@@ -43,14 +53,15 @@ def compare_cmd(
     ] = False,
 ) -> None:
     """Several eval runs side by side: HAcc, SAcc and correctness with their 95% intervals,
-    as MathIF's leaderboard, and each run against the first one, item by item (paired
-    difference, its interval and a sign-flip test)."""
+    as MathIF's leaderboard, each run's intervention on the reasoning and its mean reasoning
+    length, and each run against the first one, item by item (paired difference, its
+    interval and a sign-flip test)."""
     from curation.evaluation import checked_alike, paired_text, run_compare
 
     rows = run_compare(runs, out, allow_different_items)
     warning = checked_alike(rows)
     table = Table(title="mathif compare (each rate over its 95% interval)", show_lines=True)
-    table.add_column("run, model, evaluated", overflow="fold", min_width=12)
+    table.add_column("run, model, evaluated,\nintervention, mean reasoning", overflow="fold", min_width=12)
     for col in ("items", "HAcc %", "SAcc %", "correct %", "no constr. %"):
         table.add_column(col, justify="right", no_wrap=True)
     if warning:
@@ -58,7 +69,8 @@ def compare_cmd(
     for r in rows:
         checks = f"semantics {r['checker_semantics']}" + (", --fix-quirks" if r["fix_quirks"] else "")
         table.add_row(
-            r["name"] + (" (reference)" if r.get("reference") else "") + f"\n{r['model']}\n{r['evaluated']}",
+            r["name"] + (" (reference)" if r.get("reference") else "") + f"\n{r['model']}\n{r['evaluated']}"
+            f"\n{r.get('intervention', 'none')}, {_reasoning(r)}",
             str(r["items"]),
             _cell(r, "hacc"),
             _cell(r, "sacc"),
@@ -83,6 +95,6 @@ def compare_cmd(
     if warning:
         note(warning)
     if out is not None:
-        console.print(
-            f"wrote {out / 'compare.md'}, {out / 'compare.json'} and {out / 'compare.png'}", markup=False
-        )
+        written = [out / name for name in ("compare.md", "compare.json", "compare.png", "compare_length.png")]
+        written = [p for p in written if p.is_file()]
+        console.print(f"wrote {', '.join(map(str, written[:-1]))} and {written[-1]}", markup=False)

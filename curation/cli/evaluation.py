@@ -291,8 +291,10 @@ def eval_cmd(
             "--remind-template",
             help="remind: the text put into the thinking; {constraints} becomes one '- description' "
             "line per constraint."
-            + default_note("'\\n\\nWait, before I answer, let me recall the instructions my response "
-            "must follow:\\n{constraints}\\n'"),
+            + default_note(
+                "'\\n\\nWait, before I answer, let me recall the instructions my response "
+                "must follow:\\n{constraints}\\n'"
+            ),
             rich_help_panel=_INTERVENTION,
         ),
     ] = None,
@@ -382,6 +384,8 @@ def eval_cmd(
         outcome = run_eval(cfg, on_generation=progress, note=note)
     s = outcome.summary
     title = f"mathif eval: {cfg.model} on {cfg.dataset}"
+    if cfg.intervention.active:
+        title += f", --intervention {cfg.intervention.kind}"
     print_summary(title, s)
     console.print(
         f"{outcome.generated} samples generated, {outcome.reused} reused; wrote {cfg.out / 'summary.json'}, "

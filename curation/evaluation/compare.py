@@ -7,6 +7,10 @@ the table would suggest.  Runs over the same items are compared item by item wit
 first run named (the reference): the paired difference of HAcc and of correctness, its 95%
 interval (paired bootstrap over items) and the p-value of a sign-flip permutation test
 (:func:`curation.scoring.paired_difference`), read from each folder's ``items.jsonl``.
+
+Each row also names the run's intervention on the reasoning (``mathif eval --intervention``;
+``none`` for a plain run) and its mean reasoning length: ``compare.md`` and
+``compare_length.png`` put the scores against it, as MathIF's analysis of budget forcing.
 """
 
 from __future__ import annotations
@@ -20,7 +24,14 @@ from typing import Any
 
 from curation.core import InputError, read_jsonl, write_atomic, write_json
 from curation.evaluation.report.markdown import render_compare
-from curation.evaluation.report.plots import COMPARE_PLOT, write_compare_plot
+from curation.evaluation.report.plots import (
+    COMPARE_LENGTH_PLOT,
+    COMPARE_PLOT,
+    reasoning_mean,
+    reasoning_unit,
+    write_compare_length_plot,
+    write_compare_plot,
+)
 from curation.evaluation.run import ITEMS, SUMMARY
 from curation.evaluation.summary import EvalSummary
 from curation.scoring import paired_difference
@@ -76,11 +87,15 @@ def read_verdicts(folder: Path, items: int) -> ItemVerdicts:
 
 
 def what_was_evaluated(s: EvalSummary) -> str:
-    """A short fingerprint of the items and the sampling of a run (``unrecorded`` for a
-    summary written before the items' sha256 was recorded)."""
+    """A short fingerprint of the items, the sampling and the intervention of a run (a run
+    without an intervention keeps the fingerprint it had before interventions existed;
+    ``unrecorded`` for a summary written before the items' sha256 was recorded)."""
     if s.run.items_sha256 is None:
         return UNRECORDED
-    doc = json.dumps([s.run.items_sha256, s.run.sampling], sort_keys=True)
+    what: list[Any] = [s.run.items_sha256, s.run.sampling]
+    if s.run.intervention is not None:
+        what.append(s.run.intervention)
+    doc = json.dumps(what, sort_keys=True)
     return hashlib.sha256(doc.encode("utf-8")).hexdigest()[:8]
 
 
@@ -127,8 +142,13 @@ def _paired(ref: ItemVerdicts, run: ItemVerdicts, ref_name: str) -> dict[str, An
 
 def row_of(name: str, s: EvalSummary) -> dict[str, Any]:
     """One run's row of ``compare.json``: its rates with their 95% intervals ([low, high] or
-    None) and n, how it was checked, and what was evaluated."""
+    None) and n, how it was checked, what was evaluated, its intervention (its kind,
+    ``none`` for a plain run), its mean reasoning length (``{"tokens", "characters",
+    "samples"}``, None in a summary written before it was recorded) and what its
+    intervention did (None: none ran)."""
     o = s.overall
+    iv = s.run.intervention
+    length, effects = s.reasoning_length, s.intervention_effects
 
     def ci(interval: Any) -> list[float] | None:
         return None if interval is None else [interval.low, interval.high]
@@ -152,6 +172,10 @@ def row_of(name: str, s: EvalSummary) -> dict[str, Any]:
         "items_sha256": s.run.items_sha256,
         "sampling": s.run.sampling,
         "evaluated": what_was_evaluated(s),
+        "intervention": str(iv.get("kind", "?")) if iv is not None else "none",
+        "intervention_settings": iv,
+        "reasoning_length": length.to_dict() if length is not None else None,
+        "intervention_effects": effects.to_dict() if effects is not None else None,
     }
 
 
@@ -172,8 +196,12 @@ def run_compare(
     folders: Sequence[Path], out: Path | None, allow_different_items: bool = False
 ) -> list[dict[str, Any]]:
     """The rows of ``mathif compare``, sorted by HAcc as MathIF's leaderboard (then
-    correctness, then name), and ``compare.md``, ``compare.json`` and ``compare.png`` in
-    ``out`` when given.  The first folder is the reference of the paired comparisons."""
+    correctness, then name), and ``compare.md``, ``compare.json``, ``compare.png`` and
+    (when some run records its reasoning length) ``compare_length.png`` in ``out`` when
+    given.  The first folder is the reference of the paired comparisons.  Each row also gets
+    the unit its runs' reasoning lengths are compared in (``reasoning_unit``: thinking tokens
+    when every run counts them, else characters) and its mean in it (``reasoning_mean``,
+    None: not recorded)."""
     if not folders:
         raise InputError(None, None, "mathif compare: name at least one run folder")
     names = unique_names(folders)
@@ -181,9 +209,12 @@ def run_compare(
     named = list(zip(names, summaries, strict=True))
     same = check_same_items(named, allow_different_items)
     rows = [row_of(n, s) for n, s in named]
+    unit = reasoning_unit(rows)  # thinking tokens when every run counts them, else characters
     for row in rows:
         row["reference"] = len(rows) > 1 and row["name"] == names[0]
         row["paired"] = None
+        row["reasoning_unit"] = unit
+        row["reasoning_mean"] = reasoning_mean(row, unit)
     if same and len(folders) > 1:
         verdicts = [read_verdicts(f, s.items) for f, s in zip(folders, summaries, strict=True)]
         for row, v in zip(rows[1:], verdicts[1:], strict=True):
@@ -193,6 +224,8 @@ def run_compare(
         if out.exists() and not out.is_dir():
             raise InputError(out, None, "exists and is not a folder")
         write_compare_plot(rows, out / COMPARE_PLOT)
+        length_plot = write_compare_length_plot(rows, out / COMPARE_LENGTH_PLOT) is not None
         write_json(out / "compare.json", rows)
-        write_atomic(out / "compare.md", render_compare(rows, with_plot=True, same_items=same))
+        md = render_compare(rows, with_plot=True, same_items=same, length_plot=length_plot)
+        write_atomic(out / "compare.md", md)
     return rows

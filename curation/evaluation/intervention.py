@@ -35,10 +35,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from curation.core import sha256_int
-from curation.evaluation.config import CONSTRAINTS_FIELD, INTERVENTIONS, Intervention
+from curation.evaluation.config import CONSTRAINTS_FIELD, DEFAULT_MARKER, INTERVENTIONS, Intervention
 from curation.evaluation.store import INJECTED_SPANS, Generation
 
 __all__ = ["INTERVENTIONS", "Ask", "Intervention", "Piece", "SampleState", "scored_output", "start"]
+
 
 def describe_intervention(settings: dict[str, Any] | None) -> str:
     """One line for a report: which intervention ran, with its settings."""
@@ -129,7 +130,14 @@ class SampleState:
             left = self._think_left() if self.thinking else self.max_tokens - self.tokens
             if left > 0:
                 injected = bool(self.spans) and self.spans[-1][0] in INJECTED_SPANS
-                return Ask(self.text, left, 1 if injected else 0, self.thinking, segment_seed(self.seed, self.steps), self.steps)
+                return Ask(
+                    self.text,
+                    left,
+                    1 if injected else 0,
+                    self.thinking,
+                    segment_seed(self.seed, self.steps),
+                    self.steps,
+                )
             if self.thinking and self.tokens < self.max_tokens:
                 self._close(budget_ran_out=True)  # the thinking budget is spent: answer now
             else:
@@ -205,19 +213,24 @@ def start(
 ) -> SampleState:
     """The state of a new sample; ``descriptions``: its prompt's constraints (none: the run
     without constraints)."""
-    reminder = reminder_text(intervention.remind_template, descriptions) if intervention.kind == "remind" else None
+    reminder = (
+        reminder_text(intervention.remind_template, descriptions) if intervention.kind == "remind" else None
+    )
     return SampleState(intervention, marker, max_tokens, seed, reminder)
 
 
 def scored_output(gen: Generation) -> str:
     """The text the constraints and the grader read: the output without the injected text
-    (extensions, reminders, "Final Answer:"); the closing marker stays, so the reasoning is
-    split from the answer where the intervention closed it."""
+    (extensions, reminders, "Final Answer:"); the end of thinking the run put in is read as
+    ``</think>`` (whatever the model's marker), so the scorer splits the reasoning from the
+    answer where the intervention closed it."""
     if gen.spans is None:
         return gen.output
     parts, at = [], 0
     for kind, length in gen.spans:
-        if kind not in INJECTED_SPANS:
+        if kind == "close":
+            parts.append(DEFAULT_MARKER)
+        elif kind not in INJECTED_SPANS:
             parts.append(gen.output[at : at + length])
         at += length
     return "".join(parts)

@@ -84,6 +84,8 @@ def generation_settings(config: EvalConfig, items: Sequence[EvalItem]) -> Genera
     """Every setting that changes what the model generates (compared on resume)."""
     local = config.backend == "vllm"
     files_sha, template_sha = model_fingerprint(config.model) if local else (None, None)
+    if config.intervention.active:  # the chat template is rendered here, from the tokenizer
+        template_sha = model_fingerprint(config.tokenizer or config.model)[1]
     s = config.sampling
     return GenerationSettings(
         model=config.model,

@@ -78,7 +78,7 @@ class Generated:
 
     @classmethod
     def of(cls, gens: Sequence[Generation]) -> Generated:
-        return cls(tuple(truncation(g) for g in gens), tuple(DELIMITER in g.output for g in gens))
+        return cls(tuple(truncation(g) for g in gens), tuple(DELIMITER in scored_output(g) for g in gens))
 
 
 DELIMITER = "</think>"
@@ -199,9 +199,19 @@ def pack(result: ItemResult) -> Packed:
 
 def unpack(packed: Packed, e: EvalItem) -> ItemResult:
     """The result :func:`pack` packed, around its item ``e``."""
-    index, constraints, plain, reasoning, both, tokens, chars, generated, plain_generated, majority, intervened = (
-        packed
-    )
+    (
+        index,
+        constraints,
+        plain,
+        reasoning,
+        both,
+        tokens,
+        chars,
+        generated,
+        plain_generated,
+        majority,
+        intervened,
+    ) = packed
 
     def score(samples: tuple[SampleScore, ...] | None, scope: str | None) -> ItemScore | None:
         return None if samples is None else ItemScore(index, e.item, samples, scope)

@@ -182,7 +182,16 @@ class Generation:
 
 
 def generation_from_row(obj: Mapping[str, Any], path: Path, line: int) -> Generation:
-    names = ("key", "run", "sample", "output", "finish_reason", "completion_tokens", "spans", "thinking_tokens")
+    names = (
+        "key",
+        "run",
+        "sample",
+        "output",
+        "finish_reason",
+        "completion_tokens",
+        "spans",
+        "thinking_tokens",
+    )
     fields: list[Any] = [obj.get(name) for name in names]
     problem = generation_problem(*fields)
     if problem is not None:

@@ -1,5 +1,6 @@
 """``summary.json`` of ``mathif eval``: MathIF's three scores, the run without constraints,
-breakdowns, scores against response length and the reasoning-trace views, typed.
+breakdowns, scores against response length, the reasoning length and what an intervention
+did, and the reasoning-trace views, typed.
 
 Pure: built from :class:`curation.evaluation.score.EvalScores`, read back by the report,
 the plots and ``mathif compare``.
@@ -105,6 +106,81 @@ class LengthBin:
         ints = {k: typed(doc[k], int, k) for k in ("min", "max", "samples")}
         rates = {k: typed(doc[k], _NUM, k) for k in ("mean", "hacc", "sacc", "correctness")}
         return cls(**ints, **rates, truncated=typed(doc.get("truncated"), (int, type(None)), "truncated"))
+
+
+@dataclass(frozen=True)
+class ReasoningLength:
+    """How long the reasoning of the run with constraints is, on average over its samples:
+    in characters the scorer read (the text before ``</think>``, injected text left out),
+    and in thinking tokens when every sample records them (``mathif eval --intervention``;
+    None otherwise)."""
+
+    characters: float
+    tokens: float | None
+    samples: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"tokens": self.tokens, "characters": self.characters, "samples": self.samples}
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> ReasoningLength:
+        return cls(
+            characters=typed(doc["characters"], _NUM, "characters"),
+            tokens=typed(doc.get("tokens"), (*_NUM, type(None)), "tokens"),
+            samples=typed(doc["samples"], int, "samples"),
+        )
+
+    @classmethod
+    def of(cls, lengths: Sequence[SampleLength]) -> ReasoningLength | None:
+        """The mean over ``lengths`` (None: no sample)."""
+        if not lengths:
+            return None
+        thinking = [x.intervened.thinking_tokens for x in lengths if x.intervened is not None]
+        tokens = _mean(thinking) if len(thinking) == len(lengths) else None
+        return cls(_mean([x.reasoning_chars for x in lengths]), tokens, len(lengths))
+
+    def mean(self, unit: str) -> float | None:
+        """The mean in ``unit`` (:data:`REASONING_UNITS`): thinking tokens or characters."""
+        return self.tokens if unit == THINKING_TOKENS else self.characters
+
+
+THINKING_TOKENS = "thinking tokens"
+REASONING_UNITS = (THINKING_TOKENS, "characters")
+"""The units of a reasoning length: thinking tokens where recorded, else characters."""
+
+
+@dataclass(frozen=True)
+class InterventionEffects:
+    """What ``mathif eval --intervention`` did to the samples of the run with constraints:
+    how many times per sample, on average, the end of thinking was suppressed ("Wait"
+    appended), and the share of samples reminded of their constraints and of samples whose
+    thinking reached the budget and was closed for them."""
+
+    mean_extensions: float
+    reminded: float  # share of samples reminded at least once
+    budget_closed: float  # share of samples whose thinking was closed at the budget
+    samples: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> InterventionEffects:
+        rates = {k: typed(doc[k], _NUM, k) for k in ("mean_extensions", "reminded", "budget_closed")}
+        return cls(**rates, samples=typed(doc["samples"], int, "samples"))
+
+    @classmethod
+    def of(cls, lengths: Sequence[SampleLength]) -> InterventionEffects | None:
+        """Over the samples an intervention shaped (None: none was)."""
+        done = [x.intervened for x in lengths if x.intervened is not None]
+        if not done:
+            return None
+        return cls(
+            mean_extensions=_mean([d.extensions for d in done]),
+            reminded=_mean([float(d.reminders > 0) for d in done]),
+            budget_closed=_mean([float(d.budget_closed) for d in done]),
+            samples=len(done),
+        )
 
 
 @dataclass(frozen=True)
@@ -376,6 +452,8 @@ class EvalSummary(JsonRecord):
     endings: Endings | None = None  # truncation and reasoning delimiter (None: not recorded)
     multi: MultiSample | None = None  # several samples per prompt only
     warnings: tuple[str, ...] = ()  # what makes these figures doubtful, one line each
+    reasoning_length: ReasoningLength | None = None  # None: no sample, or not recorded
+    intervention_effects: InterventionEffects | None = None  # mathif eval --intervention only
 
     @property
     def hacc(self) -> float:
@@ -426,7 +504,12 @@ class EvalSummary(JsonRecord):
             "by_scope": dicts_of(self.by_scope),
             "length_unit": self.length_unit,
             "by_length": [b.to_dict() for b in self.by_length],
+            "reasoning_length": self.reasoning_length.to_dict()
+            if self.reasoning_length is not None
+            else None,
         }
+        if self.intervention_effects is not None:
+            out["intervention_effects"] = self.intervention_effects.to_dict()
         if self.reasoning_scope is not None:
             out["reasoning_scope"] = self.reasoning_scope.to_dict()
         if self.both_scope is not None:
@@ -465,6 +548,8 @@ class EvalSummary(JsonRecord):
             warnings=tuple(
                 typed(w, str, "warnings") for w in typed(doc.get("warnings", []), list, "warnings")
             ),
+            reasoning_length=optional("reasoning_length", ReasoningLength),
+            intervention_effects=optional("intervention_effects", InterventionEffects),
         )
 
 
@@ -666,4 +751,6 @@ def summary_of(scores: EvalScores, run: RunDescription) -> EvalSummary:
         endings=endings,
         multi=_multi(scores),
         warnings=_warnings(endings, run) if endings is not None else (),
+        reasoning_length=ReasoningLength.of(scores.lengths),
+        intervention_effects=InterventionEffects.of(scores.lengths) if run.intervention is not None else None,
     )

@@ -43,7 +43,9 @@ def pieces(g: Generation) -> list[tuple[str, str]]:
 
 def read(out: Path) -> list[Generation]:
     lines = (out / "generations.jsonl").read_text(encoding="utf-8").splitlines()
-    return [generation_from_row(json.loads(line), out / "generations.jsonl", i) for i, line in enumerate(lines, 1)]
+    return [
+        generation_from_row(json.loads(line), out / "generations.jsonl", i) for i, line in enumerate(lines, 1)
+    ]
 
 
 def evaluate(data: Path, model: Path, out: Path, *args: str) -> str:
@@ -59,7 +61,9 @@ def data(tmp_path_factory) -> Path:
 
 def test_budget_force_extends_the_thinking_n_times_and_resumes(tmp_path, data, tiny_model):
     out = tmp_path / "bf"
-    evaluate(data, tiny_model, out, "--intervention", "budget-force", "--extensions", "2", "--max-tokens", "96")
+    evaluate(
+        data, tiny_model, out, "--intervention", "budget-force", "--extensions", "2", "--max-tokens", "96"
+    )
     gens = read(out)
     assert len(gens) == 4 * 2 * 2
     counts = []
@@ -97,7 +101,9 @@ def test_budget_force_extends_the_thinking_n_times_and_resumes(tmp_path, data, t
     # resume: drop five samples; only they are made again, with the same settings
     lines = (out / "generations.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
     (out / "generations.jsonl").write_text("".join(lines[:-5]), encoding="utf-8")
-    output = evaluate(data, tiny_model, out, "--intervention", "budget-force", "--extensions", "2", "--max-tokens", "96")
+    output = evaluate(
+        data, tiny_model, out, "--intervention", "budget-force", "--extensions", "2", "--max-tokens", "96"
+    )
     assert "5 samples generated, 11 reused" in " ".join(output.split())
     # other intervention settings are another run: refused, the folder left as it was
     before = (out / "generations.jsonl").read_bytes()
@@ -112,7 +118,9 @@ def test_budget_force_extends_the_thinking_n_times_and_resumes(tmp_path, data, t
 
 def test_think_budget_caps_the_thinking_and_forces_an_answer(tmp_path, data, tiny_model):
     out = tmp_path / "tb"
-    evaluate(data, tiny_model, out, "--intervention", "think-budget", "--think-budget", "12", "--max-tokens", "40")
+    evaluate(
+        data, tiny_model, out, "--intervention", "think-budget", "--think-budget", "12", "--max-tokens", "40"
+    )
     gens = read(out)
     forced = 0
     for g in gens:
@@ -128,9 +136,13 @@ def test_think_budget_caps_the_thinking_and_forces_an_answer(tmp_path, data, tin
     assert forced >= 1
 
 
-def test_remind_puts_the_constraints_into_the_thinking_and_scoring_leaves_them_out(tmp_path, data, tiny_model):
+def test_remind_puts_the_constraints_into_the_thinking_and_scoring_leaves_them_out(
+    tmp_path, data, tiny_model
+):
     out = tmp_path / "remind"
-    evaluate(data, tiny_model, out, "--intervention", "remind", "--max-tokens", "64", "--trace-scope", "reasoning")
+    evaluate(
+        data, tiny_model, out, "--intervention", "remind", "--max-tokens", "64", "--trace-scope", "reasoning"
+    )
     items = {}
     for name in ("gsm8k_single.jsonl", "math500_double.jsonl"):
         for i, line in enumerate((data / name).read_text(encoding="utf-8").splitlines(), 1):

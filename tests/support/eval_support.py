@@ -3,8 +3,10 @@
 The fake server (``FakeOpenAI``) listens on 127.0.0.1 on a free port, answers
 ``POST /v1/chat/completions`` with a scripted behaviour per request (status,
 delay, body), records every request (and the in-flight maximum) and is shut
-down by the tests.  ``GET /v1/models`` answers as its :class:`Models` say (by
-default a list of the model names the tests ask for), counted apart.
+down by the tests.  ``POST /v1/completions`` (the raw endpoint of an intervention
+run's segments) is scripted and recorded the same way, apart (its own script,
+request numbers and list).  ``GET /v1/models`` answers as its :class:`Models` say
+(by default a list of the model names the tests ask for), counted apart.
 """
 
 from __future__ import annotations
@@ -70,11 +72,12 @@ USAGE = {"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12}
 class Reply:
     status: int = 200
     delay: float = 0.0
-    content: str | None = None  # None: an answer made from the prompt
+    content: str | None = None  # None: an answer made from the prompt (completions: the text)
     reasoning: str | None = None  # returned apart, as vLLM's reasoning parsers do
     headers: dict[str, str] = field(default_factory=dict)
     # hostile replies: any JSON value in place of the message, finish_reason or usage
     message: Any = None  # the whole message object (None: made from content and reasoning)
+    choice: Any = None  # completions: the whole first choice (None: made from content)
     finish_reason: Any = "stop"
     usage: Any = field(default_factory=lambda: dict(USAGE))
     raw: bytes | None = None  # the body exactly (no JSON made), sent with content_type
@@ -118,12 +121,21 @@ def default_answer(body: dict[str, Any]) -> str:
     return f"<think>the prompt has {len(prompt)} characters</think>THE ANSWER IS \\boxed{{42}}"
 
 
+def default_completion(n: int) -> str:
+    return f"segment {n} of the completions"
+
+
 class FakeOpenAI:
-    def __init__(self, script: Script | None = None, models: Models | None = None):
+    def __init__(
+        self, script: Script | None = None, models: Models | None = None, completions: Script | None = None
+    ):
         self.script = script or (lambda n, body: Reply())
+        self.completions = completions or (lambda n, body: Reply())
         self.models = models or Models()
         self.requests: list[dict[str, Any]] = []  # chat requests only
         self.auth: list[str] = []
+        self.completion_requests: list[dict[str, Any]] = []  # POST /v1/completions, in order of arrival
+        self.completion_auth: list[str] = []
         self.listings: list[str] = []  # the Authorization header of each GET /v1/models
         self.inflight = 0
         self.max_inflight = 0
@@ -162,14 +174,20 @@ class FakeOpenAI:
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("content-length", "0"))
                 body = json.loads(self.rfile.read(length) or b"{}")
+                raw_route = self.path.rstrip("/") == "/v1/completions"
                 with outer._lock:
-                    n = len(outer.requests)
-                    outer.requests.append(body)
-                    outer.auth.append(self.headers.get("authorization", ""))
+                    bodies, auth = (
+                        (outer.completion_requests, outer.completion_auth)
+                        if raw_route
+                        else (outer.requests, outer.auth)
+                    )
+                    n = len(bodies)
+                    bodies.append(body)
+                    auth.append(self.headers.get("authorization", ""))
                     outer.inflight += 1
                     outer.max_inflight = max(outer.max_inflight, outer.inflight)
                 try:
-                    reply = outer.script(n, body)
+                    reply = (outer.completions if raw_route else outer.script)(n, body)
                     if reply.delay:
                         time.sleep(reply.delay)
                     if reply.raw is not None:
@@ -179,6 +197,21 @@ class FakeOpenAI:
                         if reply.echo:
                             said += f" for {self.headers.get('authorization', '')} asking {json.dumps(body)}"
                         data = json.dumps({"error": {"message": said, "type": "x"}}).encode()
+                    elif raw_route:
+                        choice = reply.choice
+                        if choice is None:
+                            text = reply.content if reply.content is not None else default_completion(n)
+                            choice = {"index": 0, "text": text, "finish_reason": reply.finish_reason}
+                        data = json.dumps(
+                            {
+                                "id": f"cmpl-{n}",
+                                "object": "text_completion",
+                                "created": 0,
+                                "model": body.get("model", "?"),
+                                "choices": [choice],
+                                "usage": reply.usage,
+                            }
+                        ).encode()
                     else:
                         message: Any = reply.message
                         if message is None:

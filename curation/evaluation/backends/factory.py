@@ -13,7 +13,11 @@ def make_backend(config: EvalConfig) -> Backend:
         from curation.evaluation.backends.vllm_backend import VllmBackend
 
         return VllmBackend(
-            config.model, config.vllm, config.chat, intervention=config.intervention, tokenizer=config.tokenizer
+            config.model,
+            config.vllm,
+            config.chat,
+            intervention=config.intervention,
+            tokenizer=config.tokenizer,
         )
     from curation.evaluation.backends.openai_backend import OpenAIBackend
 

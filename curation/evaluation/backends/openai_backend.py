@@ -25,6 +25,18 @@ A system prompt, if set, comes before the prompt; chat-template arguments go in
 the request body as ``chat_template_kwargs`` (vLLM's and SGLang's extension).
 A server that returns the reasoning apart from the answer
 (``reasoning_content``/``reasoning``) gets it put back as ``<think>...</think>``.
+
+Under an intervention (``--intervention``, see ``intervention.py``) each sample is made
+in segments through the raw completions endpoint (``POST /completions``: a chat endpoint
+cannot continue the assistant's message), driving the sample's
+:class:`~curation.evaluation.intervention.SampleState`: the chat is rendered here with the
+model's tokenizer (``tokens.py``), each segment's prompt is the token ids of that text and
+the output so far (:func:`segment_request` has the exact fields, the same settings as the
+vllm backend's segments), and its reply is read by ``reply.py``.  A sample's segments go
+one after another, to one server while it answers (its prefix cache holds the sample),
+to the next one on a retry; at most ``concurrency`` samples are in flight.  Each segment
+is retried and refused as a chat request is; a segment that fails for good fails its
+sample.
 """
 
 from __future__ import annotations
@@ -37,14 +49,18 @@ import re
 import socket
 import ssl
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from curation.core import InputError, redact, register_secret
 from curation.evaluation.backends.base import BackendReport, Emit, Failure, GenRequest, chat_messages
-from curation.evaluation.backends.reply import BadReply, read_reply
-from curation.evaluation.config import NO_CHAT_OPTIONS, ChatOptions, OpenAIOptions, Sampling
+from curation.evaluation.backends.reply import BadReply, piece_of_completion, read_reply
+from curation.evaluation.config import NO_CHAT_OPTIONS, ChatOptions, Intervention, OpenAIOptions, Sampling
+from curation.evaluation.intervention import Ask, Piece, start
 from curation.evaluation.store import Generation
+
+if TYPE_CHECKING:
+    from curation.evaluation.backends.tokens import Tokens
 
 FATAL = (401, 403, 404)
 RETRY = (408, 409, 425, 429)
@@ -56,12 +72,17 @@ MAX_LISTING_BYTES = 1 << 20  # a /models reply longer than this is not read (the
 MAX_MODEL_NAMES = 10_000  # model names read from a listing at most
 SHOWN_MODELS = 5  # model names a message shows at most
 
+NO_INTERVENTION = Intervention()  # a plain run: one chat request per sample
+
+T = TypeVar("T")
+Pick = Callable[[int], tuple[Any, str]]  # attempt number -> (client, base URL) to send it to
+
 
 def single_samples(requests: Sequence[GenRequest]) -> Iterator[GenRequest]:
     """One request per sample, each with its own seed, made as the workers take them."""
     for r in requests:
         for pos, s in enumerate(r.samples):
-            yield GenRequest(r.key, r.run, r.prompt, (s,), r.seed + pos)
+            yield GenRequest(r.key, r.run, r.prompt, (s,), r.seed + pos, r.constraints)
 
 
 def _short(text: str, limit: int = 200) -> str:
@@ -131,6 +152,32 @@ def length_advice(where: str, why: str, max_tokens: int) -> str:
         f"{where}: the server cannot take --max-tokens {max_tokens}: {why}; lower --max-tokens "
         f"(now {max_tokens}) or raise the server's --max-model-len"
     )
+
+
+# the segments of an intervention run -------------------------------------------------------------
+
+
+def segment_request(model: str, sampling: Sampling, ask: Ask, tokens: Tokens, prompt: str) -> dict[str, Any]:
+    """The arguments of ``completions.create`` for one segment of a sample of ``prompt``: the
+    token ids of the rendered chat and the output so far, the segment's budget and seed, at
+    least ``ask.min_tokens`` tokens; a segment of the thinking stops at the end-of-thinking
+    marker (its id when it is one token, else the string).  No ``chat_template_kwargs``: the
+    template is rendered here."""
+    extra: dict[str, Any] = {"min_tokens": ask.min_tokens}
+    args: dict[str, Any] = {
+        "model": model,
+        "prompt": tokens.ids(tokens.prefix(prompt) + ask.text),
+        "max_tokens": ask.max_tokens,
+        "temperature": sampling.temperature,
+        "top_p": sampling.top_p,
+        "seed": ask.seed,
+        "n": 1,
+    }
+    if ask.thinking and tokens.stop_strings is not None:
+        args["stop"] = tokens.stop_strings
+    if ask.thinking and tokens.stop_token_ids is not None:
+        extra["stop_token_ids"] = tokens.stop_token_ids
+    return args | {"extra_body": extra}
 
 
 # the check of a server before any sample ---------------------------------------------------------
@@ -219,14 +266,21 @@ class OpenAIBackend:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         *,
         chat: ChatOptions = NO_CHAT_OPTIONS,
+        intervention: Intervention = NO_INTERVENTION,
+        tokenizer: str | None = None,
+        trust_remote_code: bool = False,
     ):
         self.model = model
         self.options = options
         self.chat = chat
+        self.intervention = intervention
+        self.tokenizer = tokenizer
+        self.trust_remote_code = trust_remote_code
         self._sleep = sleep
         self._key = os.environ.get(options.api_key_env) or None
         register_secret(self._key)  # a server that echoes the request never gets it printed
-        self.attempts = 0  # every chat request sent, retries included (for tests and logs)
+        self.attempts = 0  # every request sent, retries and segments included (for tests and logs)
+        self._tokens: Tokens | None = None
 
     def close(self) -> None:
         pass
@@ -236,6 +290,18 @@ class OpenAIBackend:
         """vLLM's (and SGLang's) extension for template arguments, sent only when set."""
         kwargs = self.chat.chat_template_kwargs
         return {"extra_body": {"chat_template_kwargs": kwargs}} if kwargs else {}
+
+    def segment_tokens(self) -> Tokens:
+        """The tokenizer of an intervention run, with its chat options and marker (loaded once)."""
+        if self._tokens is None:
+            from curation.evaluation.backends.tokens import Tokens, load_tokenizer, resolve_marker
+
+            tokenizer = load_tokenizer(self.tokenizer or self.model, self.trust_remote_code)
+            marker = self.intervention.think_end
+            if marker is None:
+                marker = resolve_marker(tokenizer, None)
+            self._tokens = Tokens(tokenizer, marker, self.chat)
+        return self._tokens
 
     def delay(self, attempt: int, exc: Exception | None = None) -> float:
         o = self.options
@@ -255,11 +321,17 @@ class OpenAIBackend:
             raise InputError(
                 None, None, "--backend openai needs the openai package: pip install 'mathif[eval]'"
             ) from None
+        tokens = self.segment_tokens() if self.intervention.active else None
         total = sum(r.n for r in requests)
-        return asyncio.run(self._run(single_samples(requests), total, sampling, emit))
+        return asyncio.run(self._run(single_samples(requests), total, sampling, emit, tokens))
 
     async def _run(
-        self, requests: Iterator[GenRequest], total: int, sampling: Sampling, emit: Emit
+        self,
+        requests: Iterator[GenRequest],
+        total: int,
+        sampling: Sampling,
+        emit: Emit,
+        tokens: Tokens | None = None,
     ) -> BackendReport:
         from openai import AsyncOpenAI
 
@@ -283,7 +355,10 @@ class OpenAIBackend:
             for request in requests:  # one shared iterator: each worker takes the next sample
                 if fatal:
                     return
-                await self._one(request, sampling, emit, next_client, report, fatal)
+                if tokens is None:
+                    await self._one(request, sampling, emit, next_client, report, fatal)
+                else:
+                    await self._sample(request, sampling, emit, tokens, next_client, report, fatal)
 
         try:
             await self._check_servers(clients, sampling.max_tokens)
@@ -367,44 +442,120 @@ class OpenAIBackend:
         report: BackendReport,
         fatal: list[str],
     ) -> None:
+        """One sample through the chat endpoint, each attempt to the next server."""
+
+        async def send(client: Any) -> bytes:
+            raw = await client.chat.completions.with_raw_response.create(
+                model=self.model,
+                messages=chat_messages(request.prompt, self.chat),
+                temperature=sampling.temperature,
+                top_p=sampling.top_p,
+                max_tokens=sampling.max_tokens,
+                seed=request.seed,
+                n=1,
+                **self._extra,
+            )
+            return raw.content  # parsed by reply.py: the SDK's parser trusts the server
+
+        def read(body: bytes) -> Generation | BadReply:
+            return read_reply(body, request.key, request.run, request.samples[0])
+
+        outcome = await self._attempts(
+            request, send, read, lambda attempt: next_client(), sampling.max_tokens, report, fatal
+        )
+        if outcome is not None:
+            emit(outcome)
+
+    async def _sample(
+        self,
+        request: GenRequest,
+        sampling: Sampling,
+        emit: Emit,
+        tokens: Tokens,
+        next_client: Callable[[], tuple[Any, str]],
+        report: BackendReport,
+        fatal: list[str],
+    ) -> None:
+        """One sample under the intervention, segment after segment through the completions
+        endpoint; its segments stay with one server until an attempt fails there."""
+        state = start(
+            self.intervention, tokens.marker, sampling.max_tokens, request.seed, request.constraints
+        )
+        home = next_client()
+
+        def pick(attempt: int) -> tuple[Any, str]:
+            nonlocal home
+            if attempt > 0:
+                home = next_client()
+            return home
+
+        def read(body: bytes) -> Piece | BadReply:
+            return piece_of_completion(body, tokens.count)
+
+        while (ask := state.ask()) is not None:
+            if fatal:
+                return
+            args = segment_request(self.model, sampling, ask, tokens, request.prompt)
+
+            async def send(client: Any, args: dict[str, Any] = args) -> bytes:
+                raw = await client.completions.with_raw_response.create(**args)
+                return raw.content
+
+            piece = await self._attempts(
+                request, send, read, pick, sampling.max_tokens, report, fatal, f"segment {ask.step + 1}: "
+            )
+            if piece is None:
+                return
+            state.take(piece)
+        try:
+            generation = state.generation(request.key, request.run, request.samples[0])
+        except ValueError as exc:  # cannot happen with a request's own key, run and sample
+            report.failures.append(Failure(request, str(exc)))
+            return
+        emit(generation)
+
+    async def _attempts(
+        self,
+        request: GenRequest,
+        send: Callable[[Any], Awaitable[bytes]],
+        read: Callable[[bytes], T | BadReply],
+        pick: Pick,
+        max_tokens: int,
+        report: BackendReport,
+        fatal: list[str],
+        label: str = "",
+    ) -> T | None:
+        """``send`` (one request to a client, its reply body) until ``read`` makes something of
+        the reply, under the retry policy (see the module's doc); None: the request failed for
+        good (in ``report``, or in ``fatal``: the run stops)."""
         import openai
 
         last = ""
         for attempt in range(self.options.max_retries + 1):
             if fatal:
-                return
-            client, base_url = next_client()
+                return None
+            client, base_url = pick(attempt)
             url = shown_url(base_url)  # for messages: no credentials, no query
             self.attempts += 1
-            outcome: Generation | BadReply
+            outcome: T | BadReply
             try:
-                raw = await client.chat.completions.with_raw_response.create(
-                    model=self.model,
-                    messages=chat_messages(request.prompt, self.chat),
-                    temperature=sampling.temperature,
-                    top_p=sampling.top_p,
-                    max_tokens=sampling.max_tokens,
-                    seed=request.seed,
-                    n=1,
-                    **self._extra,
-                )
-                body = raw.content  # parsed here, by reply.py: the SDK's parser trusts the server
+                body = await send(client)
             except openai.APIStatusError as exc:
                 status = exc.status_code
                 if status in FATAL:
                     fatal.append(f"{url}: the server refused with HTTP {status} ({_short(str(exc))})")
-                    return
+                    return None
                 too_long = length_refusal(str(exc)) if status in LENGTH_STATUSES else None
                 if too_long is not None:  # every other sample would be refused alike
-                    fatal.append(length_advice(url, too_long, sampling.max_tokens))
-                    return
+                    fatal.append(length_advice(url, too_long, max_tokens))
+                    return None
                 if status in RETRY or status >= 500:
                     last = f"HTTP {status}"
                     if attempt < self.options.max_retries:
                         await self._sleep(self.delay(attempt, exc))
                     continue
-                report.failures.append(Failure(request, f"{url}: HTTP {status} ({_short(str(exc))})"))
-                return
+                report.failures.append(Failure(request, f"{label}{url}: HTTP {status} ({_short(str(exc))})"))
+                return None
             except openai.APIConnectionError as exc:  # timeouts included
                 last = (
                     "timeout"
@@ -417,14 +568,14 @@ class OpenAIBackend:
             except Exception as exc:  # anything else about a reply (a validation error, a decoder's)
                 outcome = BadReply(f"{type(exc).__name__}: {_short(str(exc))}")
             else:
-                outcome = read_reply(body, request.key, request.run, request.samples[0])
+                outcome = read(body)
             if isinstance(outcome, BadReply):
                 last = f"{url}: {outcome.reason}"
                 if attempt < self.options.max_retries:
                     await self._sleep(self.delay(attempt))
                 continue
-            emit(outcome)
-            return
+            return outcome
         report.failures.append(
-            Failure(request, f"gave up after {self.options.max_retries + 1} attempts ({last})")
+            Failure(request, f"{label}gave up after {self.options.max_retries + 1} attempts ({last})")
         )
+        return None

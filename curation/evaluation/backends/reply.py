@@ -14,16 +14,26 @@ unknown (null): the text is sound and the count only sets the unit of the
 length plots.  A lone surrogate (``"\\ud800"``, which JSON allows and UTF-8 cannot
 encode) becomes U+FFFD, so every generation can be written and read back.
 
-Both functions are pure and never raise.
+A reply of the raw completions endpoint (``/v1/completions``, what an intervention run
+asks for each segment: see :func:`piece_of_completion`) is held to the same rules: a JSON
+object with a non-empty ``choices`` list whose first element is an object with a string
+``text``; ``finish_reason`` and ``usage.completion_tokens`` as above, the tokens counted
+from the text when the count is unknown; one that says it reached its length with no
+tokens is bad (each segment asks for one at least: taken, it would be asked again).
+
+The functions are pure and never raise (:func:`piece_of_completion` raises only what its
+``count`` raises).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from curation.core import clean_text
+from curation.evaluation.intervention import Piece
 from curation.evaluation.store import Generation
 
 
@@ -87,6 +97,13 @@ def _tokens(usage: Any) -> int | None:
     return None  # missing or nonsense: unknown
 
 
+def _finish(choice: dict[str, Any]) -> str | None | BadReply:
+    finish = choice.get("finish_reason")
+    if finish is not None and not isinstance(finish, str):
+        return BadReply(f"finish_reason is {_kind(finish)}, not a string or null")
+    return clean_text(finish) if finish is not None else None
+
+
 def generation_of_reply(reply: Any, key: str, run: str, sample: int) -> Generation | BadReply:
     """The generation of sample ``sample`` of item ``key``, run ``run``, in a parsed reply."""
     if isinstance(reply, BadReply):
@@ -111,16 +128,16 @@ def generation_of_reply(reply: Any, key: str, run: str, sample: int) -> Generati
         return BadReply("a reply whose message has no content")
     content = content or ""
     output = f"<think>{reasoning}</think>{content}" if reasoning and "</think>" not in content else content
-    finish = choice.get("finish_reason")
-    if finish is not None and not isinstance(finish, str):
-        return BadReply(f"finish_reason is {_kind(finish)}, not a string or null")
+    finish = _finish(choice)
+    if isinstance(finish, BadReply):
+        return finish
     try:
         return Generation(
             key=key,
             run=run,
             sample=sample,
             output=clean_text(output),
-            finish_reason=clean_text(finish) if finish is not None else None,
+            finish_reason=finish,
             completion_tokens=_tokens(reply.get("usage")),
         )
     except ValueError as exc:  # cannot happen with a request's own key, run and sample
@@ -131,3 +148,31 @@ def read_reply(body: bytes, key: str, run: str, sample: int) -> Generation | Bad
     """A reply body straight to its generation (:func:`decode_reply`, then
     :func:`generation_of_reply`)."""
     return generation_of_reply(decode_reply(body), key, run, sample)
+
+
+def piece_of_completion(body: bytes, count: Callable[[str], int]) -> Piece | BadReply:
+    """One segment of an intervention run from a ``/v1/completions`` reply body: its text,
+    its tokens (``usage.completion_tokens``, else ``count(text)``) and its finish reason."""
+    reply = decode_reply(body)
+    if isinstance(reply, BadReply):
+        return reply
+    if not isinstance(reply, dict):
+        return BadReply(f"the reply is {_kind(reply)}, not a JSON object")
+    choices = reply.get("choices")
+    if not isinstance(choices, list) or not choices:
+        return BadReply("a reply without choices")
+    choice = choices[0]
+    if not isinstance(choice, dict):
+        return BadReply(f"the first choice is {_kind(choice)}, not an object")
+    text = choice.get("text")
+    if not isinstance(text, str):
+        return BadReply(f"choices[0].text is {_kind(text)}, not a string")
+    finish = _finish(choice)
+    if isinstance(finish, BadReply):
+        return finish
+    text = clean_text(text)
+    tokens = _tokens(reply.get("usage"))
+    tokens = count(text) if tokens is None else tokens
+    if finish == "length" and tokens == 0:  # a segment asks for one token at least
+        return BadReply("a reply that reached its length with no tokens")
+    return Piece(text, tokens, finish)

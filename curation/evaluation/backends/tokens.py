@@ -19,8 +19,7 @@ from typing import Any
 
 from curation.core import InputError
 from curation.evaluation.backends.base import chat_messages
-from curation.evaluation.config import ChatOptions
-from curation.evaluation.config import DEFAULT_MARKER
+from curation.evaluation.config import DEFAULT_MARKER, ChatOptions
 
 MAX_MARKER_TOKENS = 16
 
@@ -32,7 +31,9 @@ def load_tokenizer(name: str, trust_remote_code: bool = False) -> Any:
         from transformers import AutoTokenizer
     except ImportError:
         raise InputError(
-            None, None, "--intervention needs transformers for the model's tokenizer: pip install 'mathif[eval]'"
+            None,
+            None,
+            "--intervention needs transformers for the model's tokenizer: pip install 'mathif[eval]'",
         ) from None
     try:
         return AutoTokenizer.from_pretrained(name, trust_remote_code=trust_remote_code)
@@ -76,7 +77,9 @@ class Tokens:
         ids = self.tokenizer.encode(self.marker, add_special_tokens=False)
         if not 0 < len(ids) <= MAX_MARKER_TOKENS:
             raise InputError(
-                None, None, f"--think-end {self.marker!r} must be 1 to {MAX_MARKER_TOKENS} tokens, got {len(ids)}"
+                None,
+                None,
+                f"--think-end {self.marker!r} must be 1 to {MAX_MARKER_TOKENS} tokens, got {len(ids)}",
             )
         self.marker_ids: list[int] = list(ids)
 

@@ -264,7 +264,9 @@ def run_intervened(
 
     for request in requests:
         for index in range(request.n):
-            state = start(intervention, tokens.marker, sampling.max_tokens, request.seed + index, request.constraints)
+            state = start(
+                intervention, tokens.marker, sampling.max_tokens, request.seed + index, request.constraints
+            )
             hand_in(request, index, state)
     engine = llm.llm_engine
     while engine.has_unfinished_requests():
@@ -273,7 +275,9 @@ def run_intervened(
                 continue
             request, index, state = live.pop(output.request_id)
             completion = output.outputs[0]
-            state.take(Piece(clean_text(completion.text), len(completion.token_ids), completion.finish_reason))
+            state.take(
+                Piece(clean_text(completion.text), len(completion.token_ids), completion.finish_reason)
+            )
             hand_in(request, index, state)
     for request, _, _ in live.values():
         report.failures.append(Failure(request, "the engine finished without an output"))

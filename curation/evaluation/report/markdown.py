@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from curation.core import markdown_escape as escape
 from curation.core import markdown_table as table
+from curation.evaluation.intervention import describe_intervention
 from curation.evaluation.report.labels import source_label, split_label
-from curation.evaluation.report.plots import COMPARE_PLOT, PLOTS
-from curation.evaluation.summary import EvalSummary, RunDescription
+from curation.evaluation.report.plots import (
+    COMPARE_LENGTH_PLOT,
+    COMPARE_PLOT,
+    PLOTS,
+    by_reasoning_length,
+    reasoning_mean,
+    reasoning_unit,
+)
+from curation.evaluation.summary import THINKING_TOKENS, EvalSummary, RunDescription
 from curation.scoring import INTERVALS_NOTE, SMALL, FollowRate, GroupScores, Interval
 
 
@@ -57,6 +66,29 @@ def checks(run: RunDescription) -> str:
     return f"checker semantics {run.checker_semantics}, {quirks}"
 
 
+def inline(text: str) -> str:
+    """``text`` for a Markdown line: as a code span when Markdown would swallow some of it
+    (``</think>``, backticks, emphasis), else as it is."""
+    if not any(c in text for c in "<>`*_\\"):
+        return escape(text)
+    if "`" not in text:
+        return f"`{text}`"
+    fence = "`" * (max(len(run) for run in re.findall("`+", text)) + 1)
+    return f"{fence} {text} {fence}"
+
+
+def intervention_text(run: RunDescription) -> str:
+    """Which intervention ran, with its settings (``none ...`` for a plain run)."""
+    return inline(describe_intervention(run.intervention))
+
+
+def length_text(x: float | None) -> str:
+    """A mean length: thousands separated, one decimal under 100; ``–`` when none."""
+    if x is None or not math.isfinite(x):
+        return "–"
+    return f"{x:,.1f}" if abs(x) < 100 else f"{x:,.0f}"
+
+
 def _intro(summary: EvalSummary) -> list[str]:
     run = summary.run
     s = run.sampling
@@ -75,6 +107,8 @@ def _intro(summary: EvalSummary) -> list[str]:
         f"answer split `{run.think_mode}` (a sample without `</think>`: {run.no_delimiter}); "
         f"constraints checked under {checks(run)}"
         f"{'' if run.correctness_graded else '; correctness not graded (--no-correctness)'}.",
+        "",
+        f"Intervention on the reasoning (`--intervention`): {intervention_text(run)}.",
         "",
         f"{INTERVALS_NOTE}.  {SMALL_NOTE}",
     ]
@@ -146,6 +180,35 @@ def _scores(summary: EvalSummary) -> list[str]:
         lines += [table(["pass@k %", *(f"k={k}" for k in ks)], rows, numeric=True), ""]
         lines += [f"Majority-vote correctness (maj@{m.k}): {with_ci(m.majority, m.majority_ci)} %.", ""]
     return lines
+
+
+def _reasoning_length(summary: EvalSummary) -> list[str]:
+    """The mean reasoning length of the run with constraints and what its intervention did."""
+    r, fx = summary.reasoning_length, summary.intervention_effects
+    if r is None and fx is None:
+        return []
+    intervened = summary.run.intervention is not None
+    lines = [
+        "## Reasoning length" + (" and the intervention" if intervened else ""),
+        "",
+        "Mean over the samples of the run with constraints.  The reasoning is the text before "
+        "`</think>` the scorer read"
+        + (" (the text the intervention put in is left out)" if intervened else "")
+        + "; thinking tokens are counted under `--intervention` only.",
+        "",
+    ]
+    rows = []
+    if r is not None:
+        rows.append(["reasoning length (characters)", length_text(r.characters), str(r.samples)])
+        if r.tokens is not None:
+            rows.append(["reasoning length (thinking tokens)", length_text(r.tokens), str(r.samples)])
+    if fx is not None:
+        rows += [
+            ['end of thinking suppressed ("Wait" appended), times per sample', f"{fx.mean_extensions:.2f}", str(fx.samples)],
+            ["samples reminded of their constraints %", pct(fx.reminded), str(fx.samples)],
+            ["samples whose thinking reached the budget and was closed %", pct(fx.budget_closed), str(fx.samples)],
+        ]  # fmt: skip
+    return [*lines, table(["measure", "mean", "samples"], rows, numeric=True), ""]
 
 
 def _endings(summary: EvalSummary) -> list[str]:
@@ -312,7 +375,7 @@ PLOT_TITLES = {
 
 def render_report(summary: EvalSummary, plots: Sequence[str]) -> str:
     with_plain = summary.correctness_without_constraints is not None
-    lines = [*_intro(summary), "", *_scores(summary), *_endings(summary)]
+    lines = [*_intro(summary), "", *_scores(summary), *_reasoning_length(summary), *_endings(summary)]
     lines += _group_table("Per source", summary.by_source, "source", source_label, with_plain)
     if summary.by_split:
         lines += _group_table("Per split", summary.by_split, "split", split_label, with_plain)
@@ -369,13 +432,80 @@ def paired_text(d: Mapping[str, Any] | None) -> tuple[str, str]:
     return diff, ("p < 0.001" if p < 0.001 else f"p = {p:.3f}")
 
 
-def render_compare(rows: Sequence[Mapping[str, Any]], with_plot: bool, same_items: bool = True) -> str:
+def effects_text(row: Mapping[str, Any]) -> str:
+    """What a run's intervention did, in a few words (``–``: none ran or none recorded)."""
+    fx = row.get("intervention_effects")
+    if not isinstance(fx, Mapping):
+        return "–"
+    parts = []
+    if row.get("intervention") == "budget-force" or fx.get("mean_extensions"):
+        parts.append(f"{fx.get('mean_extensions', 0.0):.2f} extensions a sample")
+    if row.get("intervention") == "remind" or fx.get("reminded"):
+        parts.append(f"{pct(fx.get('reminded'))}% reminded")
+    parts.append(f"{pct(fx.get('budget_closed'))}% closed at the budget")
+    return "; ".join(parts)
+
+
+UNIT_NOTES = {
+    THINKING_TOKENS: "thinking tokens (every run records them)",
+    "characters": "characters of the reasoning the scorer read (thinking tokens are counted under "
+    "`--intervention` only, and not every run here has them)",
+}
+
+
+def _length_view(rows: Sequence[Mapping[str, Any]], plot: bool) -> list[str]:
+    """The runs against their mean reasoning length (MathIF's analysis of budget forcing and
+    of a thinking budget): shortest reasoning first."""
+    if not any(isinstance(r.get("reasoning_length"), Mapping) for r in rows):
+        return []
+    unit = reasoning_unit(rows)
+    lines = [
+        "",
+        "## Reasoning length and scores",
+        "",
+        "Each run's mean reasoning length over its samples with constraints, shortest first, "
+        "with its scores: does following the instructions fall as the reasoning grows (MathIF's "
+        f"analysis)?  The length is in {UNIT_NOTES[unit]}; text an intervention put in "
+        '("Wait", a reminder) is left out.',
+        "",
+    ]
+    header = [
+        "run",
+        "intervention",
+        f"reasoning ({unit})",
+        "HAcc %",
+        "SAcc %",
+        "correct %",
+        "intervention did",
+    ]
+    body = [
+        [
+            escape(r["name"]),
+            escape(str(r.get("intervention", "none"))),
+            length_text(reasoning_mean(r, unit)),
+            _row_ci(r, "hacc"),
+            _row_ci(r, "sacc"),
+            _row_ci(r, "correctness"),
+            effects_text(r),
+        ]
+        for r in by_reasoning_length(rows, unit)
+    ]
+    lines.append(table(header, body, numeric=True))
+    if plot:
+        lines += ["", f"![HAcc, SAcc and correctness against reasoning length]({COMPARE_LENGTH_PLOT})"]
+    return lines
+
+
+def render_compare(
+    rows: Sequence[Mapping[str, Any]], with_plot: bool, same_items: bool = True, length_plot: bool = False
+) -> str:
     lines = [
         "# MathIF runs side by side",
         "",
         f"Sorted by HAcc, as MathIF's leaderboard.  {INTERVALS_NOTE}.  *Evaluated*: a fingerprint "
-        "of the items (their keys and prompts) and the sampling settings; runs with the same "
-        "fingerprint saw the same prompts the same way.",
+        "of the items (their keys and prompts), the sampling settings and the intervention on the "
+        "reasoning (`mathif eval --intervention`); runs with the same fingerprint saw the same "
+        "prompts the same way.",
         "",
     ]
     warning = checked_alike(rows)
@@ -393,6 +523,7 @@ def render_compare(rows: Sequence[Mapping[str, Any]], with_plot: bool, same_item
         "items",
         "evaluated",
         "sampling",
+        "intervention",
         "HAcc %",
         "SAcc %",
         "correct %",
@@ -406,6 +537,7 @@ def render_compare(rows: Sequence[Mapping[str, Any]], with_plot: bool, same_item
             n_cell(r["items"]),
             f"`{r.get('evaluated', 'unrecorded')}`",
             escape(sampling_text(r.get("sampling") or {})),
+            escape(str(r.get("intervention", "none"))),
             _row_ci(r, "hacc"),
             _row_ci(r, "sacc"),
             _row_ci(r, "correctness"),
@@ -439,4 +571,5 @@ def render_compare(rows: Sequence[Mapping[str, Any]], with_plot: bool, same_item
         lines.append(table(header, body, numeric=True))
     if with_plot:
         lines += ["", f"![Correctness against HAcc]({COMPARE_PLOT})"]
+    lines += _length_view(rows, length_plot)
     return "\n".join(lines) + "\n"

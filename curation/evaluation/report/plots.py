@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from curation.evaluation.report.labels import group_order, source_label, split_label
-from curation.evaluation.summary import Ending, EvalSummary
+from curation.evaluation.summary import THINKING_TOKENS, Ending, EvalSummary
 from curation.scoring import SMALL, FollowRate, GroupScores, Interval
 
 PLOTS = {
@@ -34,6 +34,7 @@ PLOTS = {
     "pass_at_k": "pass_at_k.png",
 }
 COMPARE_PLOT = "compare.png"
+COMPARE_LENGTH_PLOT = "compare_length.png"
 
 DPI = 150
 SMALL_MARK = "†"
@@ -806,3 +807,168 @@ def compare_figure(rows: Sequence[Mapping[str, Any]]) -> Any:
 def write_compare_plot(rows: Sequence[Mapping[str, Any]], path: Path) -> Path:
     """Correctness against HAcc, one point per run (see :func:`compare_figure`)."""
     return _save(compare_figure(rows), path)
+
+
+# --- compare: scores against reasoning length ------------------------------------------------
+
+
+def reasoning_unit(rows: Sequence[Mapping[str, Any]]) -> str:
+    """The unit runs are compared in: thinking tokens when every run with a reasoning length
+    records them (``mathif eval --intervention``), else characters."""
+    lengths = [r.get("reasoning_length") for r in rows]
+    known = [x for x in lengths if isinstance(x, Mapping)]
+    if known and all(_finite(x.get("tokens")) is not None for x in known):
+        return THINKING_TOKENS
+    return "characters"
+
+
+def reasoning_mean(row: Mapping[str, Any], unit: str) -> float | None:
+    """A compare row's mean reasoning length in ``unit`` (None: not recorded)."""
+    length = row.get("reasoning_length")
+    if not isinstance(length, Mapping):
+        return None
+    return _finite(length.get("tokens" if unit == THINKING_TOKENS else "characters"))
+
+
+def by_reasoning_length(rows: Sequence[Mapping[str, Any]], unit: str) -> list[Mapping[str, Any]]:
+    """The rows, shortest reasoning first; runs without a reasoning length last."""
+
+    def key(row: Mapping[str, Any]) -> tuple[bool, float, str]:
+        mean = reasoning_mean(row, unit)
+        return mean is None, mean or 0.0, str(row.get("name", ""))
+
+    return sorted(rows, key=key)
+
+
+LENGTH_PANELS = (
+    ("hacc", "HAcc", "every constraint followed"),
+    ("sacc", "SAcc", "share of constraints followed"),
+    ("correctness", "correctness", "constraints in the prompt"),
+)
+
+
+def _length_label(row: Mapping[str, Any], one_model: bool) -> str:
+    """The run (and its model, unless every run has the same one) and its intervention."""
+    kind = str(row.get("intervention") or "none")
+    return f"{_short(str(row.get('name', '')), 48) if one_model else _run_label(row)}: {kind}"
+
+
+def compare_length_figure(rows: Sequence[Mapping[str, Any]]) -> Any:
+    """HAcc, SAcc and correctness (three panels) against each run's mean reasoning length,
+    one point per run (its own colour and marker, named with its intervention in the legend
+    under the panels) with its 95% interval as an error bar; a run without a reasoning length
+    is listed, not drawn.  One model's runs are joined by a thin line, shortest reasoning
+    first (MathIF: obedience falls as the reasoning grows)."""
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    unit = reasoning_unit(rows)
+    ordered = by_reasoning_length(rows, unit)
+    models = {str(r.get("model")) for r in rows if r.get("model")}
+    labels = [_length_label(r, len(models) <= 1) for r in ordered]
+    longest = max((len(x) for x in labels), default=0)
+    fit = 4 if longest <= 28 else 3 if longest <= 40 else 2 if longest <= 64 else 1
+    columns = max(1, min(len(ordered), fit))
+    legend_rows = math.ceil(len(ordered) / columns)
+    fig = _figure((11.0, 3.9 + 0.22 * legend_rows))
+    grid = fig.add_gridspec(2, 3, height_ratios=[3.6, 0.1 + 0.2 * legend_rows])
+    first = fig.add_subplot(grid[0, 0])
+    axes = [first, *(fig.add_subplot(grid[0, i], sharex=first) for i in (1, 2))]
+    key_ax = fig.add_subplot(grid[1, :])  # holds the legend, as wide as the three panels
+    key_ax.axis("off")
+    xs = [reasoning_mean(r, unit) for r in ordered]
+    drawn = [x for x in xs if x is not None]
+    joined = len(models) == 1 and len(drawn) > 1
+    handles: list[Any] = []
+    drew_ci = zoomed = False
+    for p, (key, name, what) in enumerate(LENGTH_PANELS):
+        ax = axes[p]
+        ys: list[float] = []
+        line_x, line_y = [], []
+        for i, row in enumerate(ordered):
+            color, marker = RUN_COLORS[i % len(RUN_COLORS)], RUN_MARKERS[i % len(RUN_MARKERS)]
+            x, value = xs[i], _finite(row.get(key))
+            if x is None or value is None:
+                if p == 0:
+                    missing = "reasoning length recorded" if x is None else name
+                    handles.append(
+                        Line2D([], [], linestyle="none", marker=marker, markerfacecolor="none", color=color,
+                               label=f"{labels[i]} (not drawn: no {missing})")
+                    )  # fmt: skip
+                continue
+            y = 100 * value
+            ci = _bounds(row.get(f"{key}_ci"))
+            err = None if ci is None else [[max(0.0, y - 100 * ci[0])], [max(0.0, 100 * ci[1] - y)]]
+            drew_ci = drew_ci or ci is not None
+            point = ax.errorbar(
+                [x], [y], yerr=err, fmt=marker, color=color, markersize=7, markeredgecolor="white",
+                markeredgewidth=0.6, elinewidth=1.0, capsize=2.5, alpha=0.95, label=labels[i], zorder=3,
+            )  # fmt: skip
+            if p == 0:
+                handles.append(point)
+            line_x.append(x)
+            line_y.append(y)
+            ys += [y, *(100 * v for v in ci or ())]
+        if joined and len(line_x) > 1:
+            ax.plot(line_x, line_y, color="0.65", linewidth=0.9, linestyle="--", zorder=1)
+        y0, y1 = _axis_range(ys)
+        zoomed = zoomed or (y0, y1) != (0.0, 100.0)
+        ax.set_ylim(y0, y1)
+        ax.set_title(f"{name}\n({what})", fontsize=9)
+        ax.set_ylabel("%", fontsize=8.5)
+        _plain_axes(ax, "both")
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
+    if drawn:  # from 0 unless the runs sit close together, far from it
+        low, high = min(drawn), max(drawn)
+        pad = max(0.08 * (high - low), 0.05 * high, 1.0)
+        end = high + pad if high > low else max(2 * high, 1.0)
+        start = 0.0 if low <= 0.4 * high or high - low < 1e-9 else low - pad
+        if start <= 0:  # a point at 0 clear of the axis
+            start = -0.025 * end
+        axes[0].set_xlim(start, end)
+    per = {THINKING_TOKENS: "thinking tokens", "characters": "characters"}[unit]
+    for ax in axes:  # lengths are counts: whole-number ticks
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10], integer=True))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+        ax.set_xlabel(f"mean reasoning length ({per})", fontsize=8.5)
+    datasets = {str(r.get("dataset")) for r in rows if r.get("dataset")}
+    parts = [f"{len(rows)} run{'s' if len(rows) != 1 else ''}"]
+    if models:
+        parts.append(_short(models.pop()) if len(models) == 1 else f"{len(models)} models")
+    if len(datasets) == 1:
+        parts.append(_short(datasets.pop()))
+    fig.suptitle(
+        "Instruction following and correctness against reasoning length\n" + " — ".join(parts),
+        fontsize=10.5,
+    )
+    key_ax.legend(
+        handles=handles, loc="center", ncols=columns, fontsize=8, frameon=False, handlelength=1.6,
+        columnspacing=1.4, borderaxespad=0.0,
+    )  # fmt: skip
+    notes = [
+        "Reasoning length: the thinking (the text before </think>), its mean over each run's samples "
+        f'with constraints, in {per}; text an intervention put in ("Wait", a reminder) is left out.'
+    ]
+    if unit != THINKING_TOKENS:
+        notes.append(
+            "In characters: thinking tokens are counted under --intervention only, and not every run has them."
+        )
+    if drawn and max(drawn) == 0:
+        notes.append("No run has any reasoning: no sample holds </think> (a model that does not think?).")
+    if joined:
+        notes.append("Dashed line: the runs in order of reasoning length.")
+    if drew_ci:
+        notes.append("Error bars: 95% intervals.")
+    if zoomed:
+        notes.append("Score axes zoomed to the runs: they do not span 0–100%.")
+    _notes(fig, notes)
+    return fig
+
+
+def write_compare_length_plot(rows: Sequence[Mapping[str, Any]], path: Path) -> Path | None:
+    """Scores against reasoning length (see :func:`compare_length_figure`) when some run
+    records its reasoning length; else None, and an earlier plot at ``path`` is removed."""
+    if not any(reasoning_mean(r, "characters") is not None for r in rows):
+        path.unlink(missing_ok=True)
+        return None
+    return _save(compare_length_figure(rows), path)

@@ -42,7 +42,15 @@ def test_budget_force_suppresses_the_end_n_times_then_closes_and_answers():
     assert asks[0].seed == 5 and len({a.seed for a in asks[:4]}) == 4
     g = state.generation("k", "constraints", 0)
     assert g.output == f"aWaitbWaitc{M}ANSWER"
-    assert g.spans == (("model", 1), ("extension", 4), ("model", 1), ("extension", 4), ("model", 1), ("close", 8), ("model", 6))
+    assert g.spans == (
+        ("model", 1),
+        ("extension", 4),
+        ("model", 1),
+        ("extension", 4),
+        ("model", 1),
+        ("close", 8),
+        ("model", 6),
+    )
     assert (g.completion_tokens, g.thinking_tokens, g.finish_reason) == (35, 30, "stop")
     assert scored_output(g) == f"abc{M}ANSWER"
 
@@ -130,7 +138,9 @@ def test_a_generation_line_with_broken_spans_is_refused(spans, problem):
 def test_spans_survive_a_round_trip_through_the_folder_format():
     from curation.evaluation.store import generation_from_row
 
-    g = Generation("k", "constraints", 0, "aWaitb", "stop", 4, (("model", 1), ("extension", 4), ("model", 1)), 3)
+    g = Generation(
+        "k", "constraints", 0, "aWaitb", "stop", 4, (("model", 1), ("extension", 4), ("model", 1)), 3
+    )
     row = json.loads(json.dumps(g.to_row()))
     assert row["spans"] == [["model", 1], ["extension", 4], ["model", 1]] and row["thinking_tokens"] == 3
     assert generation_from_row(row, Path("g.jsonl"), 1) == g
@@ -142,9 +152,15 @@ def test_redacting_a_secret_keeps_the_spans_in_step(monkeypatch):
     from curation.core import register_secret
 
     register_secret("sk-secret-123456")
-    g = Generation("k", "constraints", 0, "say sk-secret-123456Wait", "stop", 4, (("model", 20), ("extension", 4)), 3)
+    g = Generation(
+        "k", "constraints", 0, "say sk-secret-123456Wait", "stop", 4, (("model", 20), ("extension", 4)), 3
+    )
     r = g.redacted()
-    assert "sk-secret" not in r.output and r.output.endswith("Wait") and sum(n for _, n in r.spans) == len(r.output)
+    assert (
+        "sk-secret" not in r.output
+        and r.output.endswith("Wait")
+        and sum(n for _, n in r.spans) == len(r.output)
+    )
 
 
 # settings ------------------------------------------------------------------------------------
@@ -159,7 +175,9 @@ def test_settings_that_do_not_apply_to_the_intervention_are_refused(tmp_path):
         cfg(tmp_path, intervention="remind", extensions=2)
     with pytest.raises(InputError, match="--remind-template applies to --intervention remind only"):
         cfg(tmp_path, intervention="budget-force", remind_template="{constraints}")
-    with pytest.raises(InputError, match="--think-end applies to --intervention budget-force or remind or think-budget"):
+    with pytest.raises(
+        InputError, match="--think-end applies to --intervention budget-force or remind or think-budget"
+    ):
         cfg(tmp_path, think_end="</think>")
 
 
@@ -286,7 +304,10 @@ def test_the_segment_loop_continues_every_sample_in_one_engine(tokenizer):
     assert not report.failures and len(made) == 3
     assert {(g.run, g.sample) for g in made} == {("constraints", 0), ("constraints", 1), ("plain", 0)}
     for g in made:
-        assert g.output == f"so the answer is 4Waitso the answer is 4Waitso the answer is 4{M}The answer is \\boxed{{4}}."
+        assert (
+            g.output
+            == f"so the answer is 4Waitso the answer is 4Waitso the answer is 4{M}The answer is \\boxed{{4}}."
+        )
         assert (g.thinking_tokens, g.completion_tokens) == (18, 26)
     thinking = [(t, p) for t, p in llm.llm_engine.asked if p.stop_token_ids]
     answers = [(t, p) for t, p in llm.llm_engine.asked if not p.stop_token_ids]
@@ -294,7 +315,19 @@ def test_the_segment_loop_continues_every_sample_in_one_engine(tokenizer):
     marker_id = tokenizer.convert_tokens_to_ids(M)
     assert all(p.stop_token_ids == [marker_id] and p.max_tokens <= 100 for _, p in thinking)
     assert sorted(p.min_tokens for _, p in thinking) == [0] * 3 + [1] * 6
-    assert all(t.startswith("<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n") for t, _ in llm.llm_engine.asked)
+    assert all(
+        t.startswith("<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n")
+        for t, _ in llm.llm_engine.asked
+    )
     assert all(t.endswith(M) for t, _ in answers)
     seeds = {p.seed for _, p in llm.llm_engine.asked}
     assert len(seeds) == 12  # every segment of every sample its own seed
+
+
+def test_a_custom_marker_is_read_as_think_close_so_the_scorer_splits_where_the_run_closed():
+    state = start(Intervention("think-budget", think_budget=4), "<|end_of_thought|>", 20, seed=0)
+    drive(state, [Piece("abcd", 4, "length"), Piece(" 7", 1, "stop")])
+    g = state.generation("k", "constraints", 0)
+    assert g.output == "abcd<|end_of_thought|>\n\nFinal Answer: 7"
+    parts = split_response(scored_output(g), "mathif")
+    assert (parts.reasoning, parts.answer) == ("abcd", " 7")
