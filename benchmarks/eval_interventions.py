@@ -21,7 +21,8 @@ prompt), both prompt runs, float32, the first ``--limit`` items of each split fi
    into OUT/budget-force-openai; the script fails when the two backends' scores differ;
 4. the figures and times into OUT/figures.md and OUT/figures.json.
 
-Run folders that exist are resumed.
+Run folders that exist are resumed: only the missing samples are generated, and a run that
+had nothing left to generate keeps the time recorded when it was generated.
 """
 
 from __future__ import annotations
@@ -159,8 +160,25 @@ def main() -> int:
     if not (args.dataset / "manifest.json").is_file():
         raise SystemExit(f"error: {args.dataset}: no built dataset here; run make dataset")
     args.out.mkdir(parents=True, exist_ok=True)
+    # a run folder with nothing left to generate keeps the time of the run that generated it
+    earlier: dict[str, Any] = {}
+    try:
+        old = json.loads((args.out / "figures.json").read_text(encoding="utf-8"))
+        earlier = {r["run"]: r for r in old.get("runs", []) if isinstance(r, dict) and "run" in r}
+        openai_run = old.get("openai_check", {}).get("run")
+        if isinstance(openai_run, dict) and "run" in openai_run:
+            earlier[openai_run["run"]] = openai_run
+    except (OSError, ValueError, AttributeError, TypeError):
+        pass
+
+    def kept(run: dict[str, Any]) -> dict[str, Any]:
+        before = earlier.get(run["run"])
+        if run["samples_generated"] == 0 and before and before.get("samples") == run["samples"]:
+            return before
+        return run
+
     local = ["--model", str(args.model), "--dtype", "float32", "--enforce-eager"]
-    runs = [run_eval(args, name, args.out / name, local + extra) for name, extra in runs_of(args)]
+    runs = [kept(run_eval(args, name, args.out / name, local + extra)) for name, extra in runs_of(args)]
     folders = [str(args.out / r["run"]) for r in runs]
     cmd = [MATHIF, "compare", *folders, "--out", str(args.out / "compare")]
     subprocess.run(cmd, env=all_cpus_env(args.kv_cache_gib), check=True, stdout=subprocess.DEVNULL)
@@ -179,7 +197,7 @@ def main() -> int:
             server.wait_ready(timeout=600)
             remote = ["--model", NAME, "--backend", "openai", "--base-url", server.base_url]
             remote += ["--tokenizer", str(args.model), "--concurrency", "256"]
-            openai_run = run_eval(args, f"{name} (openai)", folder, remote + extra)
+            openai_run = kept(run_eval(args, f"{name} (openai)", folder, remote + extra))
         agree = agreement(args.out / name, folder)
         mine, theirs = figs[name], figures(folder)
         differs = [k for k in ("hacc", "sacc", "correctness") if mine[k]["value"] != theirs[k]["value"]]

@@ -202,12 +202,21 @@ def _reasoning_length(summary: EvalSummary) -> list[str]:
         rows.append(["reasoning length (characters)", length_text(r.characters), str(r.samples)])
         if r.tokens is not None:
             rows.append(["reasoning length (thinking tokens)", length_text(r.tokens), str(r.samples)])
-    if fx is not None:
-        rows += [
-            ['end of thinking suppressed ("Wait" appended), times per sample', f"{fx.mean_extensions:.2f}", str(fx.samples)],
-            ["samples reminded of their constraints %", pct(fx.reminded), str(fx.samples)],
-            ["samples whose thinking reached the budget and was closed %", pct(fx.budget_closed), str(fx.samples)],
-        ]  # fmt: skip
+    if fx is not None:  # what this kind of intervention does (a budget: any kind may have one)
+        settings = summary.run.intervention or {}
+        kind, n = settings.get("kind"), str(fx.samples)
+        if kind == "budget-force":
+            rows.append(
+                [
+                    'end of thinking suppressed ("Wait" appended), times per sample',
+                    f"{fx.mean_extensions:.2f}",
+                    n,
+                ]
+            )
+        if kind == "remind":
+            rows.append(["samples reminded of their constraints %", pct(fx.reminded), n])
+        if settings.get("think_budget") is not None:
+            rows.append(["samples whose thinking reached the budget and was closed %", pct(fx.budget_closed), n])  # fmt: skip
     return [*lines, table(["measure", "mean", "samples"], rows, numeric=True), ""]
 
 

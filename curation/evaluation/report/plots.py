@@ -850,7 +850,8 @@ LENGTH_PANELS = (
 def _length_label(row: Mapping[str, Any], one_model: bool) -> str:
     """The run (and its model, unless every run has the same one) and its intervention."""
     kind = str(row.get("intervention") or "none")
-    return f"{_short(str(row.get('name', '')), 48) if one_model else _run_label(row)}: {kind}"
+    name = _short(str(row.get("name", "")), 48) if one_model else _run_label(row)
+    return name if name == kind else f"{name}: {kind}"  # a run named for its intervention once
 
 
 def compare_length_figure(rows: Sequence[Mapping[str, Any]]) -> Any:

@@ -212,6 +212,7 @@ def test_the_report_names_the_intervention_and_its_effects(runs):
     assert "| reasoning length (thinking tokens) | 350 | 4 |" in report
     assert '| end of thinking suppressed ("Wait" appended), times per sample | 1.00 | 4 |' in report
     assert "| samples whose thinking reached the budget and was closed % | 0.00 | 4 |" in report
+    assert "reminded of their constraints" not in report  # what remind does, not budget-force
     plain = (runs["plain"] / "report.md").read_text(encoding="utf-8")
     assert "Intervention on the reasoning (`--intervention`): none (one request per sample)." in plain
     assert "| reasoning length (characters) | 25.0 | 4 |" in plain
