@@ -97,6 +97,19 @@ def _tokens(usage: Any) -> int | None:
     return None  # missing or nonsense: unknown
 
 
+def first_choice(reply: Any) -> dict[str, Any] | BadReply:
+    """The first of a reply's ``choices`` (chat and completions replies alike), an object."""
+    if not isinstance(reply, dict):
+        return BadReply(f"the reply is {_kind(reply)}, not a JSON object")
+    choices = reply.get("choices")
+    if not isinstance(choices, list) or not choices:
+        return BadReply("a reply without choices")
+    choice = choices[0]
+    if not isinstance(choice, dict):
+        return BadReply(f"the first choice is {_kind(choice)}, not an object")
+    return choice
+
+
 def _finish(choice: dict[str, Any]) -> str | None | BadReply:
     finish = choice.get("finish_reason")
     if finish is not None and not isinstance(finish, str):
@@ -108,13 +121,10 @@ def generation_of_reply(reply: Any, key: str, run: str, sample: int) -> Generati
     """The generation of sample ``sample`` of item ``key``, run ``run``, in a parsed reply."""
     if isinstance(reply, BadReply):
         return reply
-    if not isinstance(reply, dict):
-        return BadReply(f"the reply is {_kind(reply)}, not a JSON object")
-    choices = reply.get("choices")
-    if not isinstance(choices, list) or not choices:
-        return BadReply("a reply without choices")
-    choice = choices[0]
-    if not isinstance(choice, dict) or not isinstance(choice.get("message"), dict):
+    choice = first_choice(reply)
+    if isinstance(choice, BadReply):
+        return choice
+    if not isinstance(choice.get("message"), dict):
         return BadReply("a reply whose first choice has no message object")
     message = choice["message"]
     content = text_of(message.get("content"), "content")
@@ -156,14 +166,9 @@ def piece_of_completion(body: bytes, count: Callable[[str], int]) -> Piece | Bad
     reply = decode_reply(body)
     if isinstance(reply, BadReply):
         return reply
-    if not isinstance(reply, dict):
-        return BadReply(f"the reply is {_kind(reply)}, not a JSON object")
-    choices = reply.get("choices")
-    if not isinstance(choices, list) or not choices:
-        return BadReply("a reply without choices")
-    choice = choices[0]
-    if not isinstance(choice, dict):
-        return BadReply(f"the first choice is {_kind(choice)}, not an object")
+    choice = first_choice(reply)
+    if isinstance(choice, BadReply):
+        return choice
     text = choice.get("text")
     if not isinstance(text, str):
         return BadReply(f"choices[0].text is {_kind(text)}, not a string")

@@ -786,14 +786,7 @@ def compare_figure(rows: Sequence[Mapping[str, Any]]) -> Any:
     _plain_axes(ax, "both")
     for axis in (ax.xaxis, ax.yaxis):
         axis.set_major_locator(MaxNLocator(nbins=7, steps=[1, 2, 5, 10]))
-    models = {str(r.get("model")) for r in rows if r.get("model")}
-    datasets = {str(r.get("dataset")) for r in rows if r.get("dataset")}
-    parts = [f"{len(rows)} run{'s' if len(rows) != 1 else ''}"]
-    if models:
-        parts.append(_short(models.pop()) if len(models) == 1 else f"{len(models)} models")
-    if len(datasets) == 1:
-        parts.append(_short(datasets.pop()))
-    _titles(fig, ax, "Correctness against hard accuracy (HAcc)", " — ".join(parts))
+    _titles(fig, ax, "Correctness against hard accuracy (HAcc)", runs_subtitle(rows))
     _legend(fig, ax, handles, columns=columns)
     notes = []
     if drew_ci:
@@ -845,6 +838,18 @@ LENGTH_PANELS = (
     ("sacc", "SAcc", "share of constraints followed"),
     ("correctness", "correctness", "constraints in the prompt"),
 )
+
+
+def runs_subtitle(rows: Sequence[Mapping[str, Any]]) -> str:
+    """What a comparison plot shows: how many runs, their model and dataset when they share one."""
+    models = {str(r.get("model")) for r in rows if r.get("model")}
+    datasets = {str(r.get("dataset")) for r in rows if r.get("dataset")}
+    parts = [f"{len(rows)} run{'s' if len(rows) != 1 else ''}"]
+    if models:
+        parts.append(_short(models.pop()) if len(models) == 1 else f"{len(models)} models")
+    if len(datasets) == 1:
+        parts.append(_short(datasets.pop()))
+    return " — ".join(parts)
 
 
 def _length_label(row: Mapping[str, Any], one_model: bool) -> str:
@@ -932,14 +937,8 @@ def compare_length_figure(rows: Sequence[Mapping[str, Any]]) -> Any:
         ax.xaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10], integer=True))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
         ax.set_xlabel(f"mean reasoning length ({per})", fontsize=8.5)
-    datasets = {str(r.get("dataset")) for r in rows if r.get("dataset")}
-    parts = [f"{len(rows)} run{'s' if len(rows) != 1 else ''}"]
-    if models:
-        parts.append(_short(models.pop()) if len(models) == 1 else f"{len(models)} models")
-    if len(datasets) == 1:
-        parts.append(_short(datasets.pop()))
     fig.suptitle(
-        "Instruction following and correctness against reasoning length\n" + " — ".join(parts),
+        "Instruction following and correctness against reasoning length\n" + runs_subtitle(rows),
         fontsize=10.5,
     )
     key_ax.legend(

@@ -100,7 +100,7 @@ def test_sound_replies_of_every_shape_become_a_checked_generation(doc, output, f
         ({"id": "x"}, "without choices"),
         ({"choices": []}, "without choices"),
         ({"choices": "many"}, "without choices"),
-        ({"choices": [5]}, "no message object"),
+        ({"choices": [5]}, "the first choice is a number, not an object"),
         ({"choices": [{"message": "hi"}]}, "no message object"),
         (reply(msg(5)), "message.content is a number, not text"),
         (reply(msg(True)), "message.content is a boolean, not text"),
