@@ -151,6 +151,10 @@ class SampleState:
         self.steps += 1
         self.tokens += piece.tokens
         text, model_ended = piece.text, piece.finish != "length"
+        if not model_ended and piece.tokens <= 0:  # "out of budget" with nothing made: stop here,
+            self._add("model", text)  # never ask for the same segment again
+            self._finish("length")
+            return
         if self.thinking:
             self.thinking_tokens += piece.tokens
             cut = text.find(self.marker)

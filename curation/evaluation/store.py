@@ -62,8 +62,8 @@ def spans_problem(spans: Any, output: str, thinking_tokens: Any) -> str | None:
     ``thinking_tokens`` are not sound (None: they are, or both are absent)."""
     if spans is None:
         return None if thinking_tokens is None else "field 'thinking_tokens' without 'spans'"
-    if not isinstance(spans, (list, tuple)) or not 0 < len(spans) <= MAX_SPANS:
-        return f"field 'spans' must be a list of 1 to {MAX_SPANS} [kind, characters] pairs"
+    if not isinstance(spans, (list, tuple)) or len(spans) > MAX_SPANS:
+        return f"field 'spans' must be a list of at most {MAX_SPANS} [kind, characters] pairs"
     total = 0
     for span in spans:
         if not isinstance(span, (list, tuple)) or len(span) != 2 or span[0] not in SPAN_KINDS:

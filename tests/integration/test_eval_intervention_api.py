@@ -1,4 +1,4 @@
-"""Both backends under an intervention: the same seeded budget-force and think-budget runs
+"""Both backends under an intervention: the same seeded budget-force, think-budget and remind runs
 through the vllm backend (segments in the offline engine) and through the openai backend
 against vLLM's ``api_server`` serving the same tiny model (segments through
 ``/v1/completions``, the chat rendered from ``--tokenizer``) make the same samples."""
@@ -22,7 +22,9 @@ runner = CliRunner()
 SETTINGS = {
     "budget-force": ["--intervention", "budget-force", "--extensions", "2", "--max-tokens", "64"],
     "think-budget": ["--intervention", "think-budget", "--think-budget", "10", "--max-tokens", "32"],
+    "remind": ["--intervention", "remind", "--max-tokens", "48"],
 }
+SHOWN = {"budget-force": "extension", "think-budget": "final", "remind": "reminder"}
 COMMON = ["--think-end", "1", "--samples", "2"]
 
 
@@ -60,7 +62,7 @@ def test_the_vllm_and_openai_backends_make_the_same_intervened_samples(tmp_path,
         assert len(same) >= len(a) - 1, name  # float32 may part one sample in another batch
         kinds = {kind for r in b.values() for kind, _ in r["spans"]}
         assert {"model", "close"} <= kinds
-        assert ("extension" if name == "budget-force" else "final") in kinds
+        assert SHOWN[name] in kinds
         run = json.loads((tmp_path / f"openai-{name}" / "run.json").read_text(encoding="utf-8"))
         assert run["generation"]["intervention"]["think_end"] == "1"
         assert run["generation"]["tokenizer"] == str(tiny_model)

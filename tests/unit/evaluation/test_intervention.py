@@ -126,8 +126,9 @@ def test_segment_seeds_are_fixed_by_the_sample_seed_and_step():
         ([["model", 3]], "covers 3 characters"),
         ([["typed", 5]], r"not a \[kind, characters\] pair"),
         ([["model", -1], ["close", 6]], "integer >= 0"),
-        ([], "1 to 512"),
-        ("model", "1 to 512"),
+        ([], "covers 0 characters"),
+        ("model", "at most 512"),
+        ([["model", 5]] * 513, "at most 512"),
     ],
 )
 def test_a_generation_line_with_broken_spans_is_refused(spans, problem):
@@ -331,3 +332,16 @@ def test_a_custom_marker_is_read_as_think_close_so_the_scorer_splits_where_the_r
     assert g.output == "abcd<|end_of_thought|>\n\nFinal Answer: 7"
     parts = split_response(scored_output(g), "mathif")
     assert (parts.reasoning, parts.answer) == ("abcd", " 7")
+
+
+def test_an_engine_that_makes_nothing_cannot_keep_a_sample_asking_forever():
+    state = start(Intervention("budget-force", extensions=64), M, 1000, seed=0)
+    state.ask()
+    state.take(Piece("", 0, "length"))  # "out of budget" with no token: the sample ends
+    assert state.ask() is None and state.generation("k", "constraints", 0).finish_reason == "length"
+    state = start(Intervention("budget-force", extensions=3), M, 1000, seed=0)
+    asks = 0
+    while state.ask() is not None:  # a model that ends at once, every time: N + 2 segments
+        state.take(Piece("", 0, "stop"))
+        asks += 1
+    assert asks == 3 + 2
