@@ -11,6 +11,7 @@ request numbers and list).  ``GET /v1/models`` answers as its :class:`Models` sa
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import socket
@@ -41,6 +42,17 @@ def copy_reference(dest: Path, name: str) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy(REFERENCE / name, dest / name)
     return dest / name
+
+
+class Sleeps:
+    """An OpenAI backend's ``sleep`` that records the backoff delays instead of waiting them out."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+        await asyncio.sleep(0)
 
 
 def run_record(model: str = "m", **generation: Any) -> RunRecord:
@@ -197,37 +209,29 @@ class FakeOpenAI:
                         if reply.echo:
                             said += f" for {self.headers.get('authorization', '')} asking {json.dumps(body)}"
                         data = json.dumps({"error": {"message": said, "type": "x"}}).encode()
-                    elif raw_route:
-                        choice = reply.choice
-                        if choice is None:
-                            text = reply.content if reply.content is not None else default_completion(n)
-                            choice = {"index": 0, "text": text, "finish_reason": reply.finish_reason}
-                        data = json.dumps(
-                            {
-                                "id": f"cmpl-{n}",
-                                "object": "text_completion",
-                                "created": 0,
-                                "model": body.get("model", "?"),
-                                "choices": [choice],
-                                "usage": reply.usage,
-                            }
-                        ).encode()
                     else:
-                        message: Any = reply.message
-                        if message is None:
-                            message = {
-                                "role": "assistant",
-                                "content": reply.content
-                                if reply.content is not None
-                                else default_answer(body),
-                            }
-                            if reply.reasoning is not None:
-                                message["reasoning_content"] = reply.reasoning
-                        choice = {"index": 0, "message": message, "finish_reason": reply.finish_reason}
+                        if raw_route:
+                            kind, choice = "text_completion", reply.choice
+                            if choice is None:
+                                text = reply.content if reply.content is not None else default_completion(n)
+                                choice = {"index": 0, "text": text, "finish_reason": reply.finish_reason}
+                        else:
+                            message: Any = reply.message
+                            if message is None:
+                                message = {
+                                    "role": "assistant",
+                                    "content": reply.content
+                                    if reply.content is not None
+                                    else default_answer(body),
+                                }
+                                if reply.reasoning is not None:
+                                    message["reasoning_content"] = reply.reasoning
+                            kind = "chat.completion"
+                            choice = {"index": 0, "message": message, "finish_reason": reply.finish_reason}
                         data = json.dumps(
                             {
                                 "id": f"cmpl-{n}",
-                                "object": "chat.completion",
+                                "object": kind,
                                 "created": 0,
                                 "model": body.get("model", "?"),
                                 "choices": [choice],

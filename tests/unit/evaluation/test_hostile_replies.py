@@ -4,7 +4,6 @@ retried; the run folder always reads back, and the run never crashes."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from tests.support.eval_support import (
     FakeOpenAI,
     PerPrompt,
     Reply,
+    Sleeps,
     openai_eval_args,
     reference_slice,
     run_record,
@@ -206,15 +206,6 @@ ODD: dict[str, tuple[Reply, str]] = {
     "bool tokens": (Reply(content="bool", usage={"completion_tokens": True}), "bool"),
     "null finish_reason": (Reply(content="nf", finish_reason=None), "nf"),
 }
-
-
-class Sleeps:
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
-        await asyncio.sleep(0)
 
 
 def backend(url: str, **options: Any) -> OpenAIBackend:

@@ -4,7 +4,6 @@ returned apart, and the API key never written anywhere."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
@@ -15,21 +14,10 @@ from curation.core.errors import InputError
 from curation.evaluation.backends import GenRequest
 from curation.evaluation.backends.openai_backend import OpenAIBackend
 from curation.evaluation.config import ChatOptions, OpenAIOptions, Sampling
-from tests.support.eval_support import FakeOpenAI, Reply, reference_slice
+from tests.support.eval_support import FakeOpenAI, Reply, Sleeps, reference_slice
 
 runner = CliRunner()
 SAMPLING = Sampling(temperature=0.7, top_p=0.9, max_tokens=33, samples=1, seed=5)
-
-
-class Sleeps:
-    """Records the backoff delays instead of waiting them out."""
-
-    def __init__(self):
-        self.delays: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
-        await asyncio.sleep(0)
 
 
 def requests(n: int, samples: tuple[int, ...] = (0,)) -> list[GenRequest]:

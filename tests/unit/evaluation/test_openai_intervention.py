@@ -7,7 +7,6 @@ the chat path applied to each segment."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from curation.evaluation.backends.reply import BadReply, piece_of_completion
 from curation.evaluation.config import ChatOptions, Intervention, OpenAIOptions, Sampling
 from curation.evaluation.intervention import Piece, segment_seed
 from curation.evaluation.store import Generation
-from tests.support.eval_support import FakeOpenAI, Reply
+from tests.support.eval_support import FakeOpenAI, Reply, Sleeps
 from tests.support.tiny_model import CHAT_TEMPLATE, SPECIAL, _corpus
 
 MAX = 100
@@ -69,15 +68,6 @@ def load(path: Path) -> Any:
 
 def ids(tokenizer: Any, text: str) -> list[int]:
     return list(tokenizer.encode(text, add_special_tokens=False))
-
-
-class Sleeps:
-    def __init__(self):
-        self.delays: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
-        await asyncio.sleep(0)
 
 
 def backend(urls: list[str], tokenizer: Path, intervention: Intervention, **options: Any) -> OpenAIBackend:
