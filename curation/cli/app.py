@@ -14,7 +14,7 @@ try:  # typer >= 0.17 carries its own click
 except ImportError:  # pragma: no cover - older typer on the click package
     from click import exceptions as click_errors  # type: ignore[no-redef]
 
-from curation.cli import compare, constraints, dataset, evaluation, export, raw, release, score
+from curation.cli import compare, constraints, dataset, evaluation, export, raw, recipe, release, score
 from curation.cli.console import console, error_line, user_errors
 from curation.core import __version__
 
@@ -90,6 +90,7 @@ for _name, _command in (
 
 # ... and the command groups, each a Typer of its own module.
 app.add_typer(raw.app, name="raw")
+app.add_typer(recipe.app, name="recipe")
 app.add_typer(release.app, name="release")
 app.add_typer(constraints.app, name="constraints")
 app.add_typer(export.app, name="export")

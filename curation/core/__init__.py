@@ -51,7 +51,7 @@ from curation.core.reader import FORMS as DATASET_FORMS
 from curation.core.reader import Dataset, DatasetFile, open_dataset
 from curation.core.records import JsonRecord, dicts_of, records_of, typed
 from curation.core.secrets import forget_secrets, redact, register_secret
-from curation.core.tomlio import parse_toml, toml_text
+from curation.core.tomlio import KeyPath, key_lines, line_of, parse_toml, toml_text
 from curation.core.version import __version__
 
 __all__ = [
@@ -81,6 +81,9 @@ __all__ = [
     "is_text",
     "check_output_folder",
     "parse_toml",
+    "KeyPath",
+    "key_lines",
+    "line_of",
     "toml_text",
     "JsonlLine",
     "atomic_file",

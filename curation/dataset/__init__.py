@@ -1,6 +1,7 @@
 """Making a dataset version: the recipe, sampling, composition with conflict filtering, the build and its manifest, verification and diffs. Imports core, scoring and raw."""
 
 from curation.dataset.build import BuildResult, build
+from curation.dataset.check import RecipeCheck, check_recipe, source_error
 from curation.dataset.diff import diff_versions
 from curation.dataset.recipe import TIERS, Recipe, load_recipe
 from curation.dataset.verify import (
@@ -15,6 +16,9 @@ from curation.dataset.verify import (
 
 __all__ = [
     "build",
+    "check_recipe",
+    "RecipeCheck",
+    "source_error",
     "BuildResult",
     "diff_versions",
     "load_recipe",

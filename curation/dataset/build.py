@@ -30,9 +30,9 @@ from curation.core import (
     write_atomic,
 )
 from curation.dataset.compose import CompositionError, compose
+from curation.dataset.plan import make_plan
 from curation.dataset.recipe import TIERS, Recipe, SplitSpec, draw_scope
-from curation.dataset.sampling import derive_seed, dup_key, eligible, stratified_sample
-from curation.raw import find_near_duplicates
+from curation.dataset.sampling import derive_seed
 
 
 @dataclass
@@ -48,26 +48,6 @@ class BuildResult:
     out: Path
     manifest: Manifest
     splits: list[BuiltSplit]
-
-
-def _pool_for(split: SplitSpec, problems: Sequence[Problem], recipe: Recipe) -> list[Problem]:
-    pool = [p for p in problems if p.source in split.sources]
-    missing = [s for s in split.sources if not any(p.source == s for p in problems)]
-    if missing:
-        raise InputError(
-            recipe.path, None, f"split {split.name!r}: no problems for source(s) {', '.join(missing)}"
-        )
-    fields = {k for p in pool for k in p.metadata}
-    for key in split.stratify:
-        if key not in fields:
-            known = ", ".join(sorted(fields)) or "none"
-            raise InputError(
-                recipe.path,
-                None,
-                f"split {split.name!r}: stratify field {key!r} is in no problem of "
-                f"{', '.join(split.sources)} (their fields: {known})",
-            )
-    return pool
 
 
 def _item_row(
@@ -107,56 +87,56 @@ def build_splits(
     """The pure core of a build: recipe and problems in, rows out (no I/O)."""
     reg = registry or default_registry()
     labels = source_labels or {}
-    families = [reg.get(fid) for fid in recipe.families]
-    dups = find_near_duplicates([p for p in problems if p.gradable], recipe.near_duplicate_threshold)
-    group_of = dups.group_of()
-    used_in_version: set[str] = set()
+    plan = make_plan(recipe, problems, strict=True)
     built: list[BuiltSplit] = []
-    for split in recipe.splits:
-        pool = _pool_for(split, problems, recipe)
-        for tier, quota in split.quota.items():
-            name = f"{split.name}_{TIERS[tier]}"
-            rng = random.Random(derive_seed(recipe.seed, split.name, tier, "sample"))
-            candidates = eligible(pool, group_of, used_in_version)
-            if len(candidates) < quota:
-                raise InputError(
-                    recipe.path,
-                    None,
-                    f"split {name}: quota {quota} but only {len(candidates)} eligible problems "
-                    "(gradable, not used elsewhere, near duplicates apart)",
+    for draw in plan.draws:
+        split, tier, name = draw.split, draw.tier, draw.name
+        families = [reg.get(fid) for fid in recipe.families_for(split)]
+        weights = recipe.weights_for(split)
+        overrides = {f.id: recipe.overrides_for(split, f.id) for f in families}
+        out = BuiltSplit(name=name, rows=[])
+        scope_weights = recipe.scopes_for(split)
+        for index, problem in enumerate(draw.chosen):
+            item_rng = random.Random(derive_seed(recipe.seed, split.name, tier, problem.id, "compose"))
+            scopes = _draw_scopes(recipe, split, tier, problem, scope_weights)
+            try:
+                comp = compose(
+                    tier,
+                    problem.question,
+                    families,
+                    overrides,
+                    reg,
+                    item_rng,
+                    problem.answer,
+                    scopes,
+                    weights,
                 )
-            chosen = stratified_sample(candidates, quota, split.stratify, rng)
-            if not recipe.reuse_across_tiers:
-                used_in_version.update(dup_key(p, group_of) for p in chosen)
-            overrides = {f.id: recipe.overrides_for(split, f.id) for f in families}
-            out = BuiltSplit(name=name, rows=[])
-            weights = recipe.scopes_for(split)
-            for index, problem in enumerate(chosen):
-                item_rng = random.Random(derive_seed(recipe.seed, split.name, tier, problem.id, "compose"))
-                scopes = _draw_scopes(recipe, split, tier, problem, weights)
-                try:
-                    comp = compose(
-                        tier, problem.question, families, overrides, reg, item_rng, problem.answer, scopes
-                    )
-                except ConstraintArgError as exc:
-                    raise InputError(recipe.path, None, f"split {split.name!r} overrides: {exc}") from None
-                except CompositionError as exc:
-                    raise InputError(
-                        recipe.path, None, f"{name} item {index} ({problem.id}): {exc}"
-                    ) from None
-                row = _item_row(
-                    recipe, split, tier, index, problem, comp, labels.get(problem.source, problem.source)
-                )
-                out.rows.append(row)
-                out.draws += comp.draws
-                if comp.not_discriminative:
-                    out.not_discriminative.append(
-                        {"id": row["id"], "constraints": list(comp.not_discriminative)}
-                    )
-                if on_item:
-                    on_item()
-            built.append(out)
+            except ConstraintArgError as exc:
+                raise recipe.error(
+                    f"split {split.name!r} overrides: {exc}", *_override_path(recipe, split, exc)
+                ) from None
+            except CompositionError as exc:
+                raise recipe.error(
+                    f"{name} item {index} ({problem.id}): {exc}", "splits", split.index
+                ) from None
+            row = _item_row(
+                recipe, split, tier, index, problem, comp, labels.get(problem.source, problem.source)
+            )
+            out.rows.append(row)
+            out.draws += comp.draws
+            if comp.not_discriminative:
+                out.not_discriminative.append({"id": row["id"], "constraints": list(comp.not_discriminative)})
+            if on_item:
+                on_item()
+        built.append(out)
     return built
+
+
+def _override_path(recipe: Recipe, split: SplitSpec, exc: ConstraintArgError) -> tuple[str | int, ...]:
+    """Where the override that made arguments invalid is: the split's, else the recipe's."""
+    if exc.arg in split.overrides.get(exc.family_id, {}):
+        return ("splits", split.index, "overrides", exc.family_id, exc.arg)
+    return ("overrides", exc.family_id, exc.arg)
 
 
 def _draw_scopes(recipe: Recipe, split: SplitSpec, tier: int, problem: Problem, weights) -> list[str] | None:

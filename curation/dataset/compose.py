@@ -52,6 +52,47 @@ def draw_args(family: Family, rng: random.Random, ctx: Context, overrides: Mappi
     return family.validate(args)
 
 
+def weighted_sample(
+    items: Sequence[Family], weights: Sequence[float], k: int, rng: random.Random
+) -> list[Family]:
+    """``k`` distinct items, drawn one after another, each with a chance in proportion to its
+    weight among those not drawn yet (successive sampling without replacement)."""
+    if len(weights) != len(items):
+        raise ValueError(f"{len(weights)} weights for {len(items)} families")
+    left = list(range(len(items)))
+    picked: list[Family] = []
+    for _ in range(k):
+        x = rng.random() * sum(weights[i] for i in left)
+        at = len(left) - 1  # rounding can leave x just above the last weight
+        for n, i in enumerate(left):
+            if x < weights[i]:
+                at = n
+                break
+            x -= weights[i]
+        picked.append(items[left.pop(at)])
+    return picked
+
+
+def inclusion(weights: Sequence[float], k: int) -> list[float]:
+    """The chance that each family is among the ``k`` that ``weighted_sample`` draws (exact, by
+    summing over the ordered draws; k is at most 3)."""
+    total = sum(weights)
+    chance = [0.0] * len(weights)
+
+    def walk(taken: tuple[int, ...], p: float, left_weight: float) -> None:
+        for i, w in enumerate(weights):
+            if i in taken:
+                continue
+            q = p * w / left_weight
+            chance[i] += q
+            if len(taken) + 1 < k:
+                walk((*taken, i), q, left_weight - w)
+
+    if 0 < k <= len(weights):
+        walk((), 1.0, total)
+    return chance
+
+
 def compose(
     k: int,
     question: str,
@@ -61,11 +102,13 @@ def compose(
     rng: random.Random,
     answer: str = "",
     scopes: Sequence[str] | None = None,
+    weights: Sequence[float] | None = None,
 ) -> Composition:
     """Draw a satisfiable set of ``k`` constraints for ``question``.
 
     ``answer`` is the gold answer (some families fit only some answers);
-    ``scopes`` gives each position's scope (default: all "answer").
+    ``scopes`` gives each position's scope (default: all "answer");
+    ``weights`` (one per family; None: all equal) how often each is drawn.
     Raises ConstraintArgError when an override makes arguments invalid (a
     recipe error) and CompositionError when nothing fits within MAX_DRAWS.
     """
@@ -76,7 +119,9 @@ def compose(
         raise ValueError(f"{len(scopes)} scopes for {k} constraints")
     ctx = Context(question=question, answer=answer)
     for draw in range(1, MAX_DRAWS + 1):
-        chosen = rng.sample(list(families), k)
+        chosen = (
+            rng.sample(list(families), k) if weights is None else weighted_sample(families, weights, k, rng)
+        )
         if any(f.answer_only and s != "answer" for f, s in zip(chosen, scopes, strict=True)):
             continue
         if scoped_type_conflict([Instance(f, {}, s) for f, s in zip(chosen, scopes, strict=True)], registry):
