@@ -11,7 +11,7 @@ families, or a module with a ``FAMILIES`` tuple::
 ``BUILTIN`` holds MathIF's 15 families (``MATHIF_IDS``, what ``families =
 "mathif"`` means in a recipe); ``EXTENDED`` the families beyond MathIF that
 ship with the tool (IFEval's left-out ones, newer sets', maths-specific ones);
-``SHIPPED`` both, what ``families = "all"`` means.  Plugins come after them;
+``SHIPPED`` both; ``families = "all"`` means ``ALL_IDS``, the first 35 of them, frozen.  Plugins come after them;
 ``MATHIF_PLUGINS`` (comma-separated entry-point names, empty for none) limits which.
 The registry knows where each plugin family comes from (``Registry.origin``,
 ``plugin_origin``: entry point, distribution, version).  A plugin that fails to
@@ -78,6 +78,13 @@ EXTENDED: tuple[Family, ...] = (
 
 SHIPPED: tuple[Family, ...] = (*BUILTIN, *EXTENDED)
 SHIPPED_IDS: tuple[str, ...] = tuple(f.id for f in SHIPPED)
+
+# What `families = "all"` means in a recipe: the 35 families shipped when v2.0.0 was made
+# (mathif 0.2), frozen, so a recipe that says "all" draws the same when a family is added
+# (appended to EXTENDED).  A recipe names a newer shipped family by its id:
+# `families = ["all", "group:new_family"]`.
+ALL_SET_SIZE = 35
+ALL_IDS: tuple[str, ...] = SHIPPED_IDS[:ALL_SET_SIZE]
 
 
 def _check_shipped() -> None:

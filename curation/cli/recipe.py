@@ -82,10 +82,10 @@ def check_cmd(
 
 
 def _family_set(ids: tuple[str, ...]) -> str:
-    """``mathif (15)``, ``all shipped (35) + custom:x``, ``3 families: a, b, c``"""
-    from constraints.registry import MATHIF_IDS, SHIPPED_IDS
+    """``mathif (15)``, ``all (35) + custom:x``, ``3 families: a, b, c``"""
+    from constraints.registry import ALL_IDS, MATHIF_IDS
 
-    for name, base in (("all shipped", SHIPPED_IDS), ("mathif", MATHIF_IDS)):
+    for name, base in (("all", ALL_IDS), ("mathif", MATHIF_IDS)):
         if set(base) <= set(ids):
             extra = [f for f in ids if f not in base]
             return f"{name} ({len(base)})" + (" + " + ", ".join(extra) if extra else "")

@@ -8,9 +8,9 @@ which argument overrides, and the prompt template.  Parsing is strict: an
 unknown key or a bad value is one error naming the file, the line and the key.
 Every key is documented in docs/recipes.md.
 
-``families`` is "mathif" (MathIF's 15), "all" (every family shipped with the
-tool; plugins are named explicitly, so a recipe means the same wherever it
-is built) or a list of those set names and ids, e.g. ``["mathif",
+``families`` is "mathif" (MathIF's 15), "all" (the 35 families the tool
+shipped when v2.0.0 was made, frozen: a newer shipped family and plugins are
+named by id, so a recipe means the same wherever and whenever it is built) or a list of those set names and ids, e.g. ``["mathif",
 "custom:rhyme"]``.  ``weights`` (keys: ids or set names) make a family drawn
 more or less often; without weights every draw is as it always was.
 ``scopes`` (recipe-wide or per split) weighs where constraints are checked,
@@ -29,7 +29,7 @@ from typing import Any
 
 from constraints import Registry, UnknownFamilyError, default_registry
 from constraints.base import DEFAULT_SCOPE, SCOPES
-from constraints.registry import MATHIF_IDS, SHIPPED_IDS
+from constraints.registry import ALL_IDS, MATHIF_IDS
 from curation.core import (
     DEFAULT_TEMPLATE,
     InputError,
@@ -48,7 +48,7 @@ MAX_WEIGHT = 1_000_000.0
 MAX_FILTER_VALUES = 1_000
 TIER_BY_NAME = {v: k for k, v in TIERS.items()}
 # Family sets a recipe may name in `families` and `weights`.
-FAMILY_SETS: Mapping[str, tuple[str, ...]] = {"mathif": MATHIF_IDS, "all": SHIPPED_IDS}
+FAMILY_SETS: Mapping[str, tuple[str, ...]] = {"mathif": MATHIF_IDS, "all": ALL_IDS}
 RECIPE_KEYS = frozenset(
     {
         "version",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from constraints.base import SCOPES
-from constraints.registry import SHIPPED_IDS
+from constraints.registry import ALL_IDS
 from curation.dataset.build import build
 from curation.dataset.diff import diff_versions
 from curation.dataset.recipe import load_recipe
@@ -66,7 +66,7 @@ def test_v2_is_bigger_uses_every_family_and_every_item_verifies(built):
             scopes.update(row["constraint_scope"])
             assert len(row["constraint_scope"]) == len(row["constraint_name"]) == row["num_constraints"]
     assert tiers == {1: 220, 2: 220, 3: 220}
-    assert set(names) == set(SHIPPED_IDS)  # families = "all"
+    assert set(names) == set(ALL_IDS)  # families = "all"
     assert set(scopes) == set(SCOPES) and scopes["answer"] > scopes["both"] + scopes["reasoning"]
     aime = [p for t in ("single", "double", "triple") for p in m["splits"][f"aime_{t}"]["problem_ids"]]
     assert len(set(aime)) == 60

@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 from constraints import default_registry
-from constraints.registry import MATHIF_IDS, SHIPPED_IDS
+from constraints.registry import ALL_IDS, MATHIF_IDS
 from curation.core.errors import InputError
 from curation.core.tomlio import key_lines, line_of
 from curation.dataset import check_recipe, load_recipe, source_error
@@ -78,8 +78,19 @@ def test_set_names_and_ids_combine_in_order_each_once(tmp_path):
     r = load(tmp_path, HEAD + 'families = ["mathif", "math:single_boxed", "punctuation:no_comma"]\n' + SPLIT)
     assert r.families == (*MATHIF_IDS, "math:single_boxed")
     r = load(tmp_path, HEAD + 'families = ["math:single_boxed", "all"]\n' + SPLIT)
-    assert r.families[0] == "math:single_boxed" and set(r.families) == set(SHIPPED_IDS)
-    assert len(r.families) == len(SHIPPED_IDS)
+    assert r.families[0] == "math:single_boxed" and set(r.families) == set(ALL_IDS)
+    assert len(r.families) == len(ALL_IDS) == 35
+
+
+def test_all_is_frozen_when_a_family_is_added(tmp_path, monkeypatch):
+    """"all" keeps meaning v2.0.0's 35 families: a family appended to the shipped set is named
+    by id."""
+    from constraints import registry
+
+    assert registry.ALL_IDS == registry.SHIPPED_IDS[:35]
+    assert registry.ALL_IDS[-1] == "math:reduced_fraction"  # the last family of v2.0.0
+    r = load(tmp_path, HEAD + 'families = "all"\n' + SPLIT)
+    assert r.families == registry.ALL_IDS
 
 
 @pytest.mark.parametrize(
