@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from curation.cli.console import console, default_note, note, user_errors
 from curation.core import InputError, json_text
+
+if TYPE_CHECKING:
+    from constraints.family_template import NewFile
 
 app = typer.Typer(
     help="The constraint families: list them, show one, or start a new one from a template.",
@@ -98,51 +102,113 @@ def show_cmd(
 @app.command("new")
 @user_errors
 def new_cmd(
-    name: Annotated[str, typer.Argument(help="The family's name: lower-case letters, digits, _.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder to write into; . is the current folder.")] = Path(
-        "."
-    ),
+    name: Annotated[
+        str, typer.Argument(help="The family's name, e.g. check_line: lower-case words joined by single _.")
+    ],
+    package: Annotated[
+        Path | None,
+        typer.Option(
+            "--package",
+            help="Write a pip-installable package into this new (or empty) folder: pyproject.toml with "
+            "the entry point, the family, its tests, a README."
+            + default_note("none: loose files into --out"),
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Without --package: the folder to write the two loose files into." + default_note("."),
+        ),
+    ] = None,
+    no_args: Annotated[
+        bool,
+        typer.Option("--no-args", help="A family that takes no arguments." + default_note("off")),
+    ] = False,
 ) -> None:
-    """Start a new family from a template that works: a module and its tests.
+    """Start a new family custom:NAME from a template that works, to edit into yours.
 
-    Writes constraint_NAME.py (family custom:NAME, passing the contract as it is)
-    and test_constraint_NAME.py into --out; existing files are never overwritten.
+    --package DIR writes a package to pip install: distribution mathif-NAME
+    (_ as -), import package mathif_NAME, entry point NAME of the group
+    mathif.constraints; its tests also check that mathif loads the family.
+    Without --package: constraint_NAME.py and its tests into --out.
+    Nothing is ever overwritten.
     """
     from constraints.family_template import (
+        NAME_RULE,
+        distribution_name,
         family_id,
-        module_filename,
-        render_module,
-        render_tests,
-        tests_filename,
+        loose_files,
+        package_files,
         valid_name,
     )
+    from curation.core import __version__
 
     if not valid_name(name):
-        raise InputError(
-            None,
-            None,
-            f"invalid family name {name!r}: use lower-case letters, digits and _, starting with a letter "
-            "(at most 40 characters)",
-        )
-    if out.exists() and not out.is_dir():
-        raise InputError(out, None, "exists and is not a folder")
-    module, tests = out / module_filename(name), out / tests_filename(name)
-    for path in (module, tests):
-        if path.exists():
-            raise InputError(path, None, "already exists; not overwriting it")
-    out.mkdir(parents=True, exist_ok=True)
-    module.write_text(render_module(name), encoding="utf-8")
-    tests.write_text(render_tests(name), encoding="utf-8")
-    console.print(
-        f"wrote {module} (family {family_id(name)}) and {tests}",
-        markup=False,
-        highlight=False,
-        soft_wrap=True,
-    )
-    console.print(f"run its tests: pytest {tests}", markup=False, highlight=False, soft_wrap=True)
-    console.print(
-        "register it through the entry point group mathif.constraints in your package's pyproject.toml",
-        markup=False,
-        highlight=False,
-        soft_wrap=True,
-    )
+        raise InputError(None, None, f"invalid family name {name!r}: {NAME_RULE}")
+    files: tuple[NewFile, ...]
+    if package is not None:
+        if out is not None:
+            raise InputError(None, None, "give --package or --out, not both")
+        _check_empty_folder(package)
+        files = package_files(name, with_args=not no_args, mathif_version=__version__)
+        _write(package, files)
+        _say(f"wrote the package {distribution_name(name)} into {package} ({_listing(files)})")
+        _say(f"its family {family_id(name)} is the template's example until you change it; next steps:")
+        for step in _package_steps(name, package):
+            _say(step)
+        return
+    folder = out if out is not None else Path(".")
+    if folder.exists() and not folder.is_dir():
+        raise InputError(folder, None, "exists and is not a folder")
+    files = loose_files(name, with_args=not no_args)
+    for f in files:
+        if (folder / f.path).exists():
+            raise InputError(folder / f.path, None, "already exists; not overwriting it")
+    _write(folder, files)
+    module, tests = (folder / f.path for f in files)
+    _say(f"wrote {module} (family {family_id(name)}, the template's example until you change it) and {tests}")
+    _say("next steps:")
+    _say(f"  pytest {_shell(tests)}")
+    _say(f"  to install it as a plugin, start from a package: mathif constraints new {name} --package DIR")
+
+
+def _check_empty_folder(folder: Path) -> None:
+    if folder.exists():
+        if not folder.is_dir():
+            raise InputError(folder, None, "exists and is not a folder")
+        if any(folder.iterdir()):
+            raise InputError(folder, None, "exists and is not empty; give a new or empty folder")
+
+
+def _write(folder: Path, files: tuple[NewFile, ...]) -> None:
+    for f in files:
+        path = folder / f.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("x", encoding="utf-8") as handle:  # never overwrites
+            handle.write(f.text)
+
+
+def _listing(files: tuple[NewFile, ...]) -> str:
+    return ", ".join(str(f.path) for f in files)
+
+
+def _package_steps(name: str, folder: Path) -> list[str]:
+    """Install it, run its tests, see it, use it in a recipe: one line each."""
+    from constraints.family_template import family_id
+
+    return [
+        f"  pip install -e {_shell(folder)}",
+        f"  pytest {_shell(folder / 'tests')}",
+        f"  mathif constraints show {family_id(name)}",
+        "and in a recipe:",
+        f'  families = ["mathif", "{family_id(name)}"]',
+    ]
+
+
+def _shell(path: Path) -> str:
+    return shlex.quote(str(path))
+
+
+def _say(line: str) -> None:
+    console.print(line, markup=False, highlight=False, soft_wrap=True)

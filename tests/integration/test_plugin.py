@@ -1,8 +1,9 @@
-"""A third-party package (tests/plugin_pkg) adds a family through the entry point
+"""A third-party package (tests/support/plugin_pkg) adds a family through the entry point
 group ``mathif.constraints``; every command picks it up: list, build, verify, score.
 
-The package is only put on PYTHONPATH of real ``mathif`` processes, as an installed
-plugin would be on sys.path; nothing in the tool names it.
+The package is installed as a user installs it (``pip install``, from its pyproject.toml)
+into a folder that is put on PYTHONPATH of real ``mathif`` processes, as site-packages
+is on sys.path; nothing in the tool names it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from curation.dataset import verify_file
 from curation.raw.pull import RawPaths, pull
 from tests.support.paths import PLUGIN_DIR, RAW
 
+pytest_plugins = ["tests.support.plugin_install"]  # the fixture demo_plugin: the demo package, installed
+
 MATHIF = Path(sys.executable).parent / "mathif"
 PLUGIN_ID = "demo:therefore_sign"
 PLUGIN_ENTRY_POINT = "therefore_sign"
@@ -41,9 +44,9 @@ quota = { single = 2, double = 3 }
 """
 
 
-def _plugin_family():
+def _plugin_family(installed: Path):
     spec = importlib.util.spec_from_file_location(
-        "plugin_copy", PLUGIN_DIR / "mathif_plugin_demo" / "__init__.py"
+        "plugin_copy", installed / "mathif_plugin_demo" / "__init__.py"
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -51,14 +54,15 @@ def _plugin_family():
 
 
 def run(
-    *args: str, plugin: bool = True, home: Path | None = None, broken: Path | None = None
+    *args: str, plugin: Path | None, home: Path | None = None, broken: Path | None = None
 ) -> subprocess.CompletedProcess:
-    """``mathif ARGS`` with the demo plugin installed and allowed (``plugin``), and the broken
-    plugins of the folder ``broken`` too (entry points ``acme`` and ``wrong``)."""
+    """``mathif ARGS`` with the demo plugin installed in the folder ``plugin`` and allowed
+    (None: not installed), and the broken plugins of the folder ``broken`` too (entry points
+    ``acme`` and ``wrong``)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     path, allowed = [], []
-    if plugin:
-        path.append(str(PLUGIN_DIR))
+    if plugin is not None:
+        path.append(str(plugin))
         allowed.append(PLUGIN_ENTRY_POINT)
     if broken is not None:
         path.append(str(broken))
@@ -80,11 +84,13 @@ def home(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def built(home, tmp_path_factory):
+def built(home, demo_plugin, tmp_path_factory):
     work = tmp_path_factory.mktemp("plugin_build")
     recipe = work / "recipe.toml"
     recipe.write_text(RECIPE)
-    proc = run("build", str(recipe), "--out", str(work / "out"), "--no-parquet", home=home)
+    proc = run(
+        "build", str(recipe), "--out", str(work / "out"), "--no-parquet", plugin=demo_plugin, home=home
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return work / "out"
 
@@ -128,25 +134,32 @@ def shipped_item() -> dict:
     }
 
 
-def test_entry_point_is_found_on_the_path(monkeypatch):
+def test_entry_point_is_found_on_the_path(demo_plugin, monkeypatch):
     assert PLUGIN_ID not in [f.id for f in _plugin_families()]
-    monkeypatch.syspath_prepend(str(PLUGIN_DIR))
+    monkeypatch.syspath_prepend(str(demo_plugin))
     assert _plugin_families() == []  # installed, but not allowed
     monkeypatch.setenv(PLUGINS_ENV, PLUGIN_ENTRY_POINT)
     found = _plugin_families()
     assert [f.id for f in found] == [PLUGIN_ID]
-    entry_points = (PLUGIN_DIR / "mathif_plugin_demo-0.1.0.dist-info" / "entry_points.txt").read_text()
-    assert entry_points.startswith(f"[{ENTRY_POINT_GROUP}]")
+    # pip wrote the entry point from the package's pyproject.toml: the source holds no dist-info,
+    # and the install built from a copy, leaving no build output in it
+    entry_points = (demo_plugin / "mathif_plugin_demo-0.1.0.dist-info" / "entry_points.txt").read_text()
+    assert entry_points.splitlines() == [
+        f"[{ENTRY_POINT_GROUP}]",
+        f"{PLUGIN_ENTRY_POINT} = mathif_plugin_demo:FAMILY",
+    ]
+    leftovers = [*PLUGIN_DIR.glob("*.dist-info"), *PLUGIN_DIR.glob("*.egg-info"), PLUGIN_DIR / "build"]
+    assert (PLUGIN_DIR / "pyproject.toml").is_file() and not [p for p in leftovers if p.exists()]
     sys.modules.pop("mathif_plugin_demo", None)
 
 
-def test_listed_with_its_origin():
-    proc = run("constraints", "list", "--json")
+def test_listed_with_its_origin(demo_plugin):
+    proc = run("constraints", "list", "--json", plugin=demo_plugin)
     assert proc.returncode == 0, proc.stderr
     rows = {r["id"]: r for r in json.loads(proc.stdout)}
     assert rows[PLUGIN_ID]["origin"] == "plugin" and "∴" in rows[PLUGIN_ID]["example"]
     assert PLUGIN_ID not in {
-        r["id"] for r in json.loads(run("constraints", "list", "--json", plugin=False).stdout)
+        r["id"] for r in json.loads(run("constraints", "list", "--json", plugin=None).stdout)
     }
 
 
@@ -173,18 +186,20 @@ def test_the_manifest_records_the_plugin(built):
     )
 
 
-def test_a_build_of_shipped_families_records_no_plugin(home, tmp_path):
+def test_a_build_of_shipped_families_records_no_plugin(home, demo_plugin, tmp_path):
     recipe = tmp_path / "recipe.toml"
     recipe.write_text(RECIPE.replace('"demo:therefore_sign"', '"startend:quotation"'))
-    proc = run("build", str(recipe), "--out", str(tmp_path / "out"), "--no-parquet", home=home)
+    proc = run(
+        "build", str(recipe), "--out", str(tmp_path / "out"), "--no-parquet", plugin=demo_plugin, home=home
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "plugins" not in json.loads((tmp_path / "out" / "manifest.json").read_text())
 
 
-def test_verify_knows_it_only_with_the_plugin(built, tmp_path):
-    assert run("verify", str(built)).returncode == 0
+def test_verify_knows_it_only_with_the_plugin(built, demo_plugin, tmp_path):
+    assert run("verify", str(built), plugin=demo_plugin).returncode == 0
     report = tmp_path / "r.json"
-    proc = run("verify", str(built), "--report", str(report), plugin=False)
+    proc = run("verify", str(built), "--report", str(report), plugin=None)
     assert proc.returncode == 1
     assert f"unknown_family: constraint 2: unknown constraint id '{PLUGIN_ID}'" in proc.stdout
     rows = json.loads(report.read_text())
@@ -212,8 +227,8 @@ def test_verify_names_the_plugin_of_the_manifest(built):
 # a broken plugin: one line, and only commands that need its families fail
 
 
-def test_a_broken_plugin_leaves_the_listing_with_one_warning_each(broken):
-    proc = run("constraints", "list", "--json", broken=broken)
+def test_a_broken_plugin_leaves_the_listing_with_one_warning_each(demo_plugin, broken):
+    proc = run("constraints", "list", "--json", plugin=demo_plugin, broken=broken)
     assert proc.returncode == 0, proc.stderr
     ids = [r["id"] for r in json.loads(proc.stdout)]
     assert PLUGIN_ID in ids and "punctuation:no_comma" in ids
@@ -221,24 +236,34 @@ def test_a_broken_plugin_leaves_the_listing_with_one_warning_each(broken):
         f"warning: {ACME_FAILED}; its families are not listed",
         f"warning: {WRONG_FAILED}; its families are not listed",
     ]
-    shown = run("constraints", "show", "punctuation:no_comma", broken=broken)
+    shown = run("constraints", "show", "punctuation:no_comma", plugin=demo_plugin, broken=broken)
     assert shown.returncode == 0 and shown.stderr == ""
 
 
-def test_a_broken_plugin_does_not_stop_shipped_families(broken, tmp_path):
+def test_a_broken_plugin_does_not_stop_shipped_families(demo_plugin, broken, tmp_path):
     data = tmp_path / "shipped.jsonl"
     data.write_text(json.dumps(shipped_item()) + "\n")
-    proc = run("verify", str(data), broken=broken)
+    proc = run("verify", str(data), plugin=demo_plugin, broken=broken)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stderr == "" and proc.stdout.splitlines()[-1] == "1 items: 1 ok"
     gens = tmp_path / "g.jsonl"
     gens.write_text(json.dumps({"output": "<think>x</think>The answer is 42."}) + "\n")
     out = tmp_path / "scores"
-    scored = run("score", "--data", str(data), "--generations", str(gens), "--out", str(out), broken=broken)
+    scored = run(
+        "score",
+        "--data",
+        str(data),
+        "--generations",
+        str(gens),
+        "--out",
+        str(out),
+        plugin=demo_plugin,
+        broken=broken,
+    )
     assert scored.returncode == 0 and "Traceback" not in scored.stderr, scored.stderr
 
 
-def test_a_family_of_a_broken_plugin_is_one_line(broken, tmp_path):
+def test_a_family_of_a_broken_plugin_is_one_line(demo_plugin, broken, tmp_path):
     row = shipped_item()
     row["constraint_name"] = ["acme:rhyme"]
     row["constraint_desc"] = ["Make it rhyme."]
@@ -247,7 +272,7 @@ def test_a_family_of_a_broken_plugin_is_one_line(broken, tmp_path):
     unknown = f"constraint 1: unknown constraint id 'acme:rhyme' ({ACME_FAILED}; {WRONG_FAILED})"
 
     report = tmp_path / "r.json"
-    proc = run("verify", str(data), "--report", str(report), broken=broken)
+    proc = run("verify", str(data), "--report", str(report), plugin=demo_plugin, broken=broken)
     assert proc.returncode == 1 and "Traceback" not in proc.stdout + proc.stderr
     assert f"{data}:2 (toy-1): unknown_family: {unknown}" in proc.stdout.splitlines()
     assert [(r["status"], r["problems"]) for r in json.loads(report.read_text())] == [
@@ -258,12 +283,20 @@ def test_a_family_of_a_broken_plugin_is_one_line(broken, tmp_path):
     gens = tmp_path / "g.jsonl"
     gens.write_text("".join(json.dumps({"output": "<think>x</think>42"}) + "\n" for _ in range(2)))
     scored = run(
-        "score", "--data", str(data), "--generations", str(gens), "--out", str(tmp_path / "o"), broken=broken
+        "score",
+        "--data",
+        str(data),
+        "--generations",
+        str(gens),
+        "--out",
+        str(tmp_path / "o"),
+        plugin=demo_plugin,
+        broken=broken,
     )
     assert scored.returncode == 2
     assert [line for line in scored.stderr.splitlines() if line.strip()] == [f"error: {data}:2: {unknown}"]
 
-    shown = run("constraints", "show", "acme:rhyme", broken=broken)
+    shown = run("constraints", "show", "acme:rhyme", plugin=demo_plugin, broken=broken)
     assert shown.returncode == 2
     assert shown.stderr.splitlines() == [
         "error: unknown constraint id 'acme:rhyme' (see `mathif constraints list`) "
@@ -271,20 +304,29 @@ def test_a_family_of_a_broken_plugin_is_one_line(broken, tmp_path):
     ]
 
 
-def test_a_build_beside_a_broken_plugin_records_the_working_one(home, broken, tmp_path):
+def test_a_build_beside_a_broken_plugin_records_the_working_one(home, demo_plugin, broken, tmp_path):
     recipe = tmp_path / "recipe.toml"
     recipe.write_text(RECIPE)
-    proc = run("build", str(recipe), "--out", str(tmp_path / "out"), "--no-parquet", home=home, broken=broken)
+    proc = run(
+        "build",
+        str(recipe),
+        "--out",
+        str(tmp_path / "out"),
+        "--no-parquet",
+        home=home,
+        plugin=demo_plugin,
+        broken=broken,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr and "acme" not in proc.stderr
     plugins = json.loads((tmp_path / "out" / "manifest.json").read_text())["plugins"]
     assert [p["entry_point"] for p in plugins] == [PLUGIN_ENTRY_POINT]
 
 
-def test_score_checks_it(built, tmp_path):
+def test_score_checks_it(demo_plugin, built, tmp_path):
     data = built / "gsm8k_double.jsonl"
     rows = [json.loads(line) for line in data.read_text().splitlines()]
-    registry = Registry([*SHIPPED, _plugin_family()])
+    registry = Registry([*SHIPPED, _plugin_family(demo_plugin)])
     witnesses = [joint_witness(item_from_dict(r, registry=registry).constraints) for r in rows]
     assert all(w is not None and "∴" in w for w in witnesses)
     good, bad = tmp_path / "good.jsonl", tmp_path / "bad.jsonl"
@@ -302,6 +344,7 @@ def test_score_checks_it(built, tmp_path):
             "--out",
             str(tmp_path / gens.stem),
             "--no-correctness",
+            plugin=demo_plugin,
         )
         assert proc.returncode == 0, proc.stderr
         scored = [

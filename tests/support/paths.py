@@ -10,4 +10,4 @@ REFERENCE = SHARED / "reference" / "mathif-v1"  # the published MathIF release
 RAW = SHARED / "raw"  # the mirrored raw sources
 SUPPORT = Path(__file__).resolve().parent
 FIXTURE_MIRROR = SUPPORT / "fixtures" / "raw" / "mirror"
-PLUGIN_DIR = SUPPORT / "plugin_pkg"
+PLUGIN_DIR = SUPPORT / "plugin_pkg"  # the demo plugin's source; tests pip-install it (plugin_install.py)

@@ -34,7 +34,8 @@ from constraints.registry import (
     load_plugins,
     one_line,
 )
-from tests.support.paths import PLUGIN_DIR
+
+pytest_plugins = ["tests.support.plugin_install"]  # the fixture demo_plugin: the demo package, installed
 
 DEMO_ID = "demo:therefore_sign"
 
@@ -65,9 +66,10 @@ def fake_plugin(root: Path, dist: str, version: str, entry_point: str, module: s
 
 
 @pytest.fixture
-def plugins_on_path(tmp_path, monkeypatch):
-    """The demo plugin, and a folder to add fake plugins to; the modules are forgotten after."""
-    monkeypatch.syspath_prepend(str(PLUGIN_DIR))
+def plugins_on_path(demo_plugin, tmp_path, monkeypatch):
+    """The demo plugin (installed by pip), and a folder to add fake plugins to; the modules are
+    forgotten after."""
+    monkeypatch.syspath_prepend(str(demo_plugin))
     monkeypatch.syspath_prepend(str(tmp_path))
     before = set(sys.modules)
     yield tmp_path

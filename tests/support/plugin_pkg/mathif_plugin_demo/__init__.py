@@ -1,8 +1,8 @@
-"""A third-party constraint family, as a package outside mathif would ship it.
+"""A third-party constraint family, packaged as one outside mathif would ship it.
 
-It is registered only through the entry point group ``mathif.constraints``
-(see ``../mathif_plugin_demo-0.1.0.dist-info/entry_points.txt``): put this
-folder's parent on ``PYTHONPATH`` and every command of the tool sees it.
+It is registered only through the entry point group ``mathif.constraints``, in
+``../pyproject.toml``: once ``pip install`` has installed the package, every
+command of the tool sees the family ``demo:therefore_sign``.
 """
 
 from __future__ import annotations
@@ -30,6 +30,6 @@ FAMILY = Family(
     counterexample=lambda a, rng: "7 + 5 = 12 so the result is 12.",
     compose=_compose,
     phase=PHASE_ADD,
-    source="a demonstration plugin (tests/plugin_pkg)",
+    source="a demonstration plugin (tests/support/plugin_pkg)",
     doc=f"The response contains the sign {SIGN}.",
 )
