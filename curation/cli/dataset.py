@@ -48,13 +48,24 @@ def build_cmd(
     composes 1 to 3 constraints per item with conflicts filtered out, proves each
     item satisfiable with a joint witness, and writes one JSONL (and parquet) file
     per split and tier plus manifest.json.  Same recipe + same raw lock = same bytes.
+
+    The table, per split: items; redraws, the draws of a constraint set rejected
+    before each item's accepted one, summed (two constraints conflict, a family checked
+    only on the answer got another scope, the arguments do not fit the question, or no
+    response meeting them all could be built); not discriminative, the items with a
+    constraint that no response the tool built breaks while meeting the item's other
+    constraints (e.g. "at least 1 sentence"), so it may test nothing.  Those items are
+    kept, and manifest.json lists them with the constraints (not_discriminative).
     """
     from curation.core import InputError, home_dir, is_package_data, resolve_recipe
-    from curation.dataset import build, load_recipe
-    from curation.raw import load_problems, lock_sha256, source_labels
+    from curation.dataset import build, load_recipe, source_error
+    from curation.raw import RawPaths, load_problems, load_registry, lock_sha256, source_labels
 
     recipe = resolve_recipe(recipe)
     rec = load_recipe(recipe)
+    unknown = source_error(rec, list(load_registry(RawPaths.default().registry)))
+    if unknown:
+        raise unknown
     target = out or home_dir() / "build" / rec.version
     dest = recipe.parent / "manifest.json"
     if record and is_package_data(dest):  # before the build, not after it
@@ -162,20 +173,94 @@ def diff_cmd(
         bool, typer.Option("--json", help="Print the full diff as JSON." + default_note("off"))
     ] = False,
 ) -> None:
-    """Items added, removed and changed between two versions (matched by split and problem)."""
+    """Items added, removed, moved and changed between two versions; their family and scope mix.
+
+    Items are matched by split (gsm8k_single) and problem; a problem standing twice in a
+    split is matched occurrence by occurrence.  An item is changed when its constraints
+    (ids, arguments, scopes) or its gold answer differ.  A problem that left one tier of a
+    recipe split and came into another (gsm8k_single -> gsm8k_double) is moved, not
+    removed and added; its constraints nearly always change with the tier.  The recipe
+    split and tier come from the rows' split and num_constraints, else from the file
+    name's _single/_double/_triple.  Per split, a move counts as moved out of the split it
+    left and moved in to the one it came to (new = old - removed - moved out + added +
+    moved in); the summary counts it once.  The mix counts constraints per family id and
+    per scope (answer unless the item says otherwise) in each version: the tables show
+    the families whose count changed (biggest change first; - = not in that version) and
+    the scopes.  --json has every item and every count.
+    """
+    from rich.markup import escape
+
+    from curation.cli.console import printable
     from curation.dataset import diff_versions
 
     d = diff_versions(old, new)
     if as_json:
         typer.echo(json_text(d), nl=False)
         return
-    table = Table(title=f"mathif diff {old} -> {new}")
-    for col in ("split", "old", "new", "added", "removed", "changed"):
-        table.add_column(col, justify="left" if col == "split" else "right")
-    for name, s in d["splits"].items():
-        table.add_row(name, *(str(s[k]) for k in ("old", "new", "added", "removed", "changed")))
+    table = Table(title=escape(printable(f"mathif diff {old} -> {new}")))
+    keys = ("old", "new", "added", "removed", "moved_in", "moved_out", "changed")
+    table.add_column("split", justify="left", no_wrap=True)
+    for k in keys:
+        table.add_column(k.replace("_", " "), justify="right")
+    for name, row in d["splits"].items():
+        table.add_row(escape(printable(name)), *(str(row[k]) for k in keys))
     console.print(table)
     s = d["summary"]
-    console.print(
-        f"{s['added']} added, {s['removed']} removed, {s['changed']} changed, {s['unchanged']} unchanged"
+    moved = d["moved"]
+    also = (
+        f" ({sum(m['constraints_changed'] for m in moved)} with other constraints, "
+        f"{sum(m['answer_changed'] for m in moved)} with another answer)"
+        if moved
+        else ""
     )
+    console.print(
+        f"{s['added']} added, {s['removed']} removed, {s['moved']} moved to another tier{also}, "
+        f"{s['changed']} changed, {s['unchanged']} unchanged ({s['old_items']} items before, "
+        f"{s['new_items']} now)",
+        highlight=False,
+        soft_wrap=True,
+    )
+    _print_mix(d["families"], d["scopes"])
+
+
+def _print_mix(families: dict, scopes: dict) -> None:
+    """The family and scope mix of ``mathif diff``: one line, the families whose count
+    changed, the scopes with their shares."""
+    from rich.markup import escape
+
+    from curation.cli.console import printable
+
+    fam_old, fam_new = families["old"], families["new"]
+    total_old, total_new = sum(scopes["old"].values()), sum(scopes["new"].values())
+    console.print(
+        f"\nconstraints: {total_old} -> {total_new}; families: {len(fam_old)} -> {len(fam_new)} "
+        f"({len(families['added'])} new, {len(families['removed'])} gone, "
+        f"{sum(1 for c in families['changed'] if c['family'] in fam_old and c['family'] in fam_new)} "
+        "with another count)",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if families["changed"]:
+        table = Table(title="families whose count changed")
+        for col in ("family", "old", "new", "change"):
+            table.add_column(col, justify="left" if col == "family" else "right", no_wrap=True)
+        for c in families["changed"]:
+            table.add_row(
+                escape(printable(c["family"])),
+                str(fam_old[c["family"]]) if c["family"] in fam_old else "-",
+                str(fam_new[c["family"]]) if c["family"] in fam_new else "-",
+                f"{c['delta']:+d}",
+            )
+        console.print(table)
+
+    def share(n: int, total: int) -> str:
+        return f"{n} ({n / total:.0%})" if total else str(n)
+
+    table = Table(title="scopes")
+    for col in ("scope", "old", "new", "change"):
+        table.add_column(col, justify="left" if col == "scope" else "right")
+    names = list(scopes["old"]) + [n for n in scopes["new"] if n not in scopes["old"]]
+    for name in names:
+        a, b = scopes["old"].get(name, 0), scopes["new"].get(name, 0)
+        table.add_row(escape(printable(name)), share(a, total_old), share(b, total_new), f"{b - a:+d}")
+    console.print(table)

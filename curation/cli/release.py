@@ -146,6 +146,13 @@ def publish_cmd(
     )
 
 
+def _items_cell(items: int | None, items_from: str | None) -> str:
+    """A row's items: the recorded count, or a build's marked as not recorded."""
+    if items is None:
+        return "-"
+    return str(items) if items_from == "recorded" else f"{items} (built)"
+
+
 def _quiet_hub_logs() -> None:
     """huggingface_hub's own retry warnings would turn a failure into several lines; the
     error line says what failed."""
@@ -163,7 +170,13 @@ def list_cmd(
     release_root: ReleaseRoot = None,
     build_root: BuildRoot = None,
 ) -> None:
-    """Local versions: recipe, manifest, items, whether built, and where each was published."""
+    """Local versions: recipe, manifest, items, whether built, and where each was published.
+
+    Items are the recorded manifest's (release/vX.Y.Z/manifest.json); a version built
+    but not recorded shows its build's count (build/X.Y.Z/manifest.json), marked
+    "(built)" and explained under the table (in --json, items_from says which:
+    "recorded", "built" or null).
+    """
     from curation.release import release_status
 
     paths = _paths(release_root, build_root)
@@ -176,6 +189,7 @@ def list_cmd(
                 "recipe": r.has_recipe,
                 "manifest": r.has_manifest,
                 "items": r.items,
+                "items_from": r.items_from,
                 "built": r.built,
                 "published": asdict(r.published) if r.published else None,
                 "problems": r.problems,
@@ -202,13 +216,23 @@ def list_cmd(
         table.add_row(
             r.ref.tag,
             f"{'yes' if r.has_recipe else 'no'}/{'yes' if r.has_manifest else 'no'}",
-            "-" if r.items is None else str(r.items),
+            _items_cell(r.items, r.items_from),
             r.built,
             where,
             p.tag if p else "-",
             p.commit[:12] if p else "-",
         )
     console.print(table)
+    for r in rows:
+        if r.items_from == "built":
+            console.print(
+                f"{r.ref.tag}: built, not recorded: its items are those of "
+                f"{paths.build_dir(r.ref) / 'manifest.json'}; record it with "
+                f"`mathif build {paths.recipe(r.ref)} --record`",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
     if not rows:
         console.print(f"no release folders (vX.Y.Z) in {paths.release_root}", highlight=False)
     for r in rows:

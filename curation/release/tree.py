@@ -178,7 +178,13 @@ def changelog(
     if prev is None:
         return Changelog(previous=None, summary={}, splits={})
     d = diff_versions(ensure_built(prev, paths, note, progress), paths.build_dir(ref))
-    return Changelog(previous=prev.tag, summary=d["summary"], splits=d["splits"])
+    return Changelog(
+        previous=prev.tag,
+        summary=d["summary"],
+        splits=d["splits"],
+        families={k: d["families"][k] for k in ("old", "new")},
+        scopes={k: d["scopes"][k] for k in ("old", "new")},
+    )
 
 
 @dataclass(frozen=True)
@@ -399,6 +405,9 @@ class ReleaseStatus:
     built: str  # "yes", "no", "differs" (from the recorded manifest)
     published: PublishRecord | None = None
     problems: list[str] = field(default_factory=list)
+    # where ``items`` comes from: "recorded" (release/vX.Y.Z/manifest.json), "built"
+    # (build/X.Y.Z/manifest.json of a version built but not recorded), None (neither)
+    items_from: str | None = None
 
 
 def _built_state(ref: VersionRef, paths: ReleasePaths, recorded: Manifest | None) -> str:
@@ -411,6 +420,22 @@ def _built_state(ref: VersionRef, paths: ReleasePaths, recorded: Manifest | None
         return "differs" if Manifest.read(built_path).differences(recorded) else "yes"
     except InputError:
         return "differs"
+
+
+def _items(
+    ref: VersionRef, paths: ReleasePaths, recorded: Manifest | None, problems: list[str]
+) -> tuple[int | None, str | None]:
+    """The recorded item count; for a version with no recorded manifest, its build's."""
+    if recorded is not None:
+        return recorded.items, "recorded"
+    built_path = paths.build_dir(ref) / "manifest.json"
+    if paths.manifest(ref).is_file() or not built_path.is_file():
+        return None, None
+    try:
+        return Manifest.read(built_path).items, "built"
+    except InputError as err:
+        problems.append(str(err))
+        return None, None
 
 
 def release_status(paths: ReleasePaths) -> list[ReleaseStatus]:
@@ -429,15 +454,17 @@ def release_status(paths: ReleasePaths) -> list[ReleaseStatus]:
                 published = PublishRecord.read(paths.published(ref))
             except InputError as err:
                 problems.append(str(err))
+        items, items_from = _items(ref, paths, recorded, problems)
         rows.append(
             ReleaseStatus(
                 ref=ref,
                 has_recipe=paths.recipe(ref).is_file(),
                 has_manifest=recorded is not None,
-                items=recorded.items if recorded else None,
+                items=items,
                 built=_built_state(ref, paths, recorded),
                 published=published,
                 problems=problems,
+                items_from=items_from,
             )
         )
     return rows

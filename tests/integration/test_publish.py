@@ -340,9 +340,16 @@ def test_a_second_version_on_top_leaves_the_first_tag_loading_the_first(env, v2,
     )
     assert Path(offline) == first_folder and first_folder.name == v2
     card = (second_folder / "README.md").read_text(encoding="utf-8")
-    d = diff_versions(env.build / "1.0.0", env.build / "1.0.1")["summary"]
+    d = diff_versions(env.build / "1.0.0", env.build / "1.0.1")
+    s, flat = d["summary"], " ".join(card.split())
     assert "Changes from v1.0.0 to v1.0.1" in card
-    assert f"{d['added']} added, {d['removed']} removed, {d['changed']} changed" in card
+    assert (
+        f"{s['added']} added, {s['removed']} removed, {s['moved']} moved to another tier, "
+        f"{s['changed']} changed, {s['unchanged']} unchanged"
+    ) in flat
+    families = d["families"]
+    assert f"Constraint families: {len(families['old'])} → {len(families['new'])} " in flat
+    assert "Constraints per scope (the part of the output a constraint is checked on):" in flat
 
 
 def test_release_list_shows_what_was_published_where(env, v2):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 
 from typer.testing import CliRunner
@@ -129,6 +130,13 @@ def test_verify_missing_file_is_one_line_exit_2(tmp_path):
     assert "nope.jsonl" in result.output and "Traceback" not in result.output
 
 
+def cells(output: str) -> list[list[str]]:
+    """The rows of the tables in ``output``, each as its cells' text."""
+    return [
+        [c.strip() for c in re.split("[│┃]", line)[1:-1]] for line in output.splitlines() if line[:1] in "│┃"
+    ]
+
+
 def test_diff_between_two_versions(tmp_path):
     rec_a = tmp_path / "a.toml"
     rec_a.write_text(RECIPE)
@@ -147,17 +155,60 @@ def test_diff_between_two_versions(tmp_path):
         "new_items": 26,
         "added": 0,
         "removed": 0,
+        "moved": 0,
         "changed": 0,
         "unchanged": 26,
     }
     result = runner.invoke(app, ["diff", str(tmp_path / "va"), str(tmp_path / "vb"), "--json"])
     d = json.loads(result.output)
-    assert d["splits"]["beta_triple"] == {"old": 4, "new": 0, "added": 0, "removed": 4, "changed": 0}
+    assert d["splits"]["beta_triple"] == {
+        "old": 4,
+        "new": 0,
+        "added": 0,
+        "removed": 4,
+        "moved_in": 0,
+        "moved_out": 0,
+        "changed": 0,
+    }
+    assert list(d["splits"]) == ["alpha_single", "alpha_double", "alpha_triple", "beta_single", "beta_triple"]
     s = d["summary"]
     assert s["old_items"] == 26 and s["new_items"] == 22
     assert s["added"] - s["removed"] == -4
-    table = runner.invoke(app, ["diff", str(tmp_path / "va"), str(tmp_path / "vb")])
+    # another seed draws some problems of alpha into other tiers: moves, each within alpha
+    assert s["moved"] > 0 and s["old_items"] == s["removed"] + s["moved"] + s["changed"] + s["unchanged"]
+    assert all(m["split"] == "alpha" and m["old_split"] != m["new_split"] for m in d["moved"])
+    assert all(m["constraints_changed"] for m in d["moved"])  # a tier is a number of constraints
+    table = runner.invoke(app, ["diff", str(tmp_path / "va"), str(tmp_path / "vb")], terminal_width=200)
     assert table.exit_code == 0 and "beta_triple" in table.output
+    assert ["split", "old", "new", "added", "removed", "moved in", "moved out", "changed"] in cells(
+        table.output
+    )
+    assert (
+        f"{s['added']} added, {s['removed']} removed, {s['moved']} moved to another tier "
+        f"({s['moved']} with other constraints, 0 with another answer), {s['changed']} changed, "
+        f"{s['unchanged']} unchanged (26 items before, 22 now)"
+    ) in table.output
+    assert ["answer", "52 (100%)", "40 (100%)", "-12"] in cells(table.output)  # 6 * (1 + 2 + 3) + 4 * (1 + 3)
+
+
+def test_diff_prints_the_family_mix_and_keeps_hostile_names_as_text(tmp_path):
+    hostile = "[red]x:y[/red]"
+    old = item("startend:quotation", None) | {"problem_id": "p/1"}
+    new = old | {"constraint_name": [hostile], "constraint_scope": ["reasoning"]}
+    for name, row in (("old", old), ("new", new)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "s.jsonl").write_text(json.dumps(row) + "\n")
+    result = runner.invoke(app, ["diff", str(tmp_path / "old"), str(tmp_path / "new")], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "constraints: 1 -> 1; families: 1 -> 1 (1 new, 1 gone, 0 with another count)" in result.output
+    rows = cells(result.output)
+    assert [hostile, "-", "1", "+1"] in rows and ["startend:quotation", "1", "-", "-1"] in rows
+    assert ["answer", "1 (100%)", "0 (0%)", "-1"] in rows and [
+        "reasoning",
+        "0 (0%)",
+        "1 (100%)",
+        "+1",
+    ] in rows
 
 
 def test_diff_of_missing_folder_is_exit_2(tmp_path):
