@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from constraints import Context, Family
 from constraints.base import SCOPE_SUFFIX, SCOPES
 from constraints.catalog import origin
+from constraints.registry import MATHIF_IDS
 from curation.core import Manifest, __version__, schema_lines
 from curation.core import markdown_table as md_table
 from curation.dataset import TIERS, Recipe
@@ -139,8 +140,13 @@ class Changelog:
     """What changed since the previous version (``mathif diff``), or the first release."""
 
     previous: str | None  # tag of the previous version
+    # mathif diff's summary (old_items, new_items, added, removed, moved, changed, unchanged)
+    # and its splits (old, new, added, removed, moved_in, moved_out, changed)
     summary: Mapping[str, int]
     splits: Mapping[str, Mapping[str, int]]
+    # constraints per family id and per scope, "old" and "new" ({} = not known: not shown)
+    families: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    scopes: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -696,11 +702,23 @@ constraints.
 
 def _building(i: CardInputs) -> str:
     r, m = i.recipe, i.manifest
+    filtered = any(split.filters for split in r.splits)
+    own = any(split.families is not None for split in r.splits)
+    headers = (
+        "split",
+        "sources",
+        *(("kept by the filter",) if filtered else ()),
+        "items per number of constraints",
+        "stratified by",
+        *(("families",) if own else ()),
+    )
     quota_rows = []
     for split in r.splits:
         quotas = ", ".join(f"{TIERS[n]} {q}" for n, q in split.quota.items())
         strat = ", ".join(split.stratify) or "-"
-        quota_rows.append((f"`{split.name}`", ", ".join(split.sources), quotas, strat))
+        kept = (" and ".join(f.describe() for f in split.filters) or "all",) if filtered else ()
+        fams = (_family_count(r.families_for(split)),) if own else ()
+        quota_rows.append((f"`{split.name}`", ", ".join(split.sources), *kept, quotas, strat, *fams))
     not_disc = sum(len(s.not_discriminative) for s in m.splits.values())
     return f"""## How the items are built and proven checkable
 
@@ -714,7 +732,7 @@ is in `release/{i.tag}/manifest.json`.
 1. **Problems** are sampled per split with a seeded, stratified draw from the raw
    sources, keeping only problems whose gold answer parses with math-verify.  A
    problem appears at most once in the version, and near duplicates (rapidfuzz
-   score ≥ {r.near_duplicate_threshold:g}) never appear together.
+   score ≥ {r.near_duplicate_threshold:g}) never appear together.{_filter_text(filtered)}
 2. **Constraints** (one to three per item) are drawn from the families above.
    Pairs that can never hold together (type-level conflicts such as lowercase and
    capitals) and arguments that contradict each other are filtered out.
@@ -725,7 +743,39 @@ is in `release/{i.tag}/manifest.json`.
 4. `mathif verify` re-checks any file of this format (schema, arguments,
    conflicts, satisfiability, gradable gold answer).
 
-{md_table(("split", "sources", "items per number of constraints", "stratified by"), quota_rows)}"""
+{md_table(headers, quota_rows)}{_weights_text(r)}"""
+
+
+def _filter_text(filtered: bool) -> str:
+    if not filtered:
+        return ""
+    return "\n   A split with a filter draws only the problems whose metadata it keeps (below)."
+
+
+def _family_count(ids: Sequence[str]) -> str:
+    extra = [f"`{f}`" for f in ids if f not in MATHIF_IDS]
+    if set(MATHIF_IDS) <= set(ids):
+        return "MathIF's 15" + (" + " + ", ".join(extra) if extra else "")
+    return ", ".join(f"`{f}`" for f in ids)
+
+
+def _weights_text(r: Recipe) -> str:
+    """A sentence on the family weights, where some split draws families unevenly."""
+    lines = []
+    for split in r.splits:
+        weights = r.weights_for(split)
+        if weights is None:
+            continue
+        fams = r.families_for(split)
+        usual = max(set(weights), key=weights.count)
+        odd = ", ".join(f"`{f}` {w:g}" for f, w in zip(fams, weights, strict=True) if w != usual)
+        lines.append(f"- `{split.name}`: {odd}; every other family {usual:g}")
+    if not lines:
+        return ""
+    return (
+        "\n\nFamilies are drawn with weights (an item's families one after another, each in "
+        "proportion to its weight among those not drawn yet):\n\n" + "\n".join(lines)
+    )
 
 
 def _sizes(i: CardInputs) -> str:
@@ -770,23 +820,87 @@ def _risks(i: CardInputs) -> str:
 - **Language.**  English only; the descriptions use IFEval's fixed wording."""
 
 
+SPLIT_COUNTS = ("old", "new", "added", "removed", "moved_in", "moved_out", "changed")
+TOP_FAMILIES = 10  # rows of the changelog's table of family changes
+
+
+def _share(n: int | None, total: int) -> str:
+    """A count with its share of ``total``; None (not in that version) as ``-``."""
+    if n is None:
+        return "-"
+    return f"{n} ({n / total:.1%})" if total else str(n)
+
+
+def _family_mix(c: Changelog, tag: str) -> str:
+    """Families new and gone, those whose share of the constraints moved most, the scopes."""
+    old, new = c.families["old"], c.families["new"]
+    total_old, total_new = sum(old.values()), sum(new.values())
+    added, removed = sorted(new.keys() - old.keys()), sorted(old.keys() - new.keys())
+    lines = [
+        f"Constraint families: {len(old)} → {len(new)} ({total_old} constraints before, {total_new} now).",
+        "",
+        f"- New ({len(added)}): {_code(added)}." if added else "- New: none.",
+        f"- Removed ({len(removed)}): {_code(removed)}." if removed else "- Removed: none.",
+    ]
+
+    def shift(f: str) -> float:  # the change of the family's share of all constraints
+        return (new.get(f, 0) / total_new if total_new else 0) - (
+            old.get(f, 0) / total_old if total_old else 0
+        )
+
+    differing = [f for f in sorted(old.keys() | new.keys()) if old.get(f, 0) != new.get(f, 0)]
+    top = sorted(differing, key=lambda f: -abs(shift(f)))[:TOP_FAMILIES]
+    if top:
+        cut = (
+            ""
+            if len(top) == len(differing)
+            else f" (the {len(top)} of {len(differing)} whose share moved most)"
+        )
+        rows = [
+            (
+                f"`{f}`",
+                _share(old.get(f), total_old),
+                _share(new.get(f), total_new),
+                f"{new.get(f, 0) - old.get(f, 0):+d}",
+            )
+            for f in top
+        ]
+        lines += [
+            "",
+            f"The families whose number of constraints changed{cut}, biggest change of their share of "
+            "all constraints first (constraints and share; - = not in that version):",
+            "",
+            md_table(("family", c.previous or "", tag, "change"), rows),
+        ]
+    else:
+        lines += ["", "Every family has as many constraints as before."]
+    s_old, s_new = c.scopes.get("old", {}), c.scopes.get("new", {})
+    scopes = list(s_old) + [k for k in s_new if k not in s_old]
+    scope_rows = [
+        (f"`{k}`", _share(s_old.get(k, 0), total_old), _share(s_new.get(k, 0), total_new)) for k in scopes
+    ]
+    lines += ["", "Constraints per scope (the part of the output a constraint is checked on):", ""]
+    return "\n".join(lines) + "\n" + md_table(("scope", c.previous or "", tag), scope_rows)
+
+
 def _changelog(i: CardInputs) -> str:
     c = i.changelog
     if c.previous is None:
         return f"## Changelog\n\n{i.tag} is the first release."
     s = c.summary
-    rows = [
-        (f"`{name}`", *(d[k] for k in ("old", "new", "added", "removed", "changed")))
-        for name, d in c.splits.items()
-    ]
+    rows = [(f"`{name}`", *(d[k] for k in SPLIT_COUNTS)) for name, d in c.splits.items()]
+    mix = f"\n\n{_family_mix(c, i.tag)}" if c.families else ""
     return f"""## Changelog
 
 Changes from {c.previous} to {i.tag} (`mathif diff`; items are matched by split
-and problem, an item changes when its constraints or its gold answer do):
-{s["added"]} added, {s["removed"]} removed, {s["changed"]} changed, {s["unchanged"]}
-unchanged ({s["old_items"]} items before, {s["new_items"]} now).
+and problem, an item changes when its constraints or its gold answer do, and a
+problem that left one tier of a split for another tier of it is moved):
+{s["added"]} added, {s["removed"]} removed, {s["moved"]} moved to another tier,
+{s["changed"]} changed, {s["unchanged"]} unchanged ({s["old_items"]} items before,
+{s["new_items"]} now).  A moved item counts in the split it left (moved out) and in
+the one it came to (moved in).
 
-{md_table(("split", c.previous, i.tag, "added", "removed", "changed"), rows)}"""
+{md_table(("split", c.previous, i.tag, "added", "removed", "moved in", "moved out", "changed"), rows)}{mix}"""
 
 
 def _citation(i: CardInputs) -> str:

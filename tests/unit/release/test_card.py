@@ -385,15 +385,82 @@ def test_plugins_are_listed_only_when_the_version_has_some():
 # changelog, stability, helpers -------------------------------------------------------------------
 
 
+SUMMARY = {
+    "old_items": 400,
+    "new_items": 420,
+    "added": 30,
+    "removed": 10,
+    "moved": 4,
+    "changed": 5,
+    "unchanged": 381,
+}
+SPLITS = {
+    "gsm8k_single": {
+        "old": 25,
+        "new": 30,
+        "added": 5,
+        "removed": 0,
+        "moved_in": 3,
+        "moved_out": 3,
+        "changed": 1,
+    }
+}
+
+
+def changelog_of(**fields) -> str:
+    """The changelog section of a card against v0.9.0, its whitespace made single spaces."""
+    text = render_card(card_inputs(changelog=Changelog("v0.9.0", SUMMARY, SPLITS, **fields)))
+    section = text.split("## Changelog", 1)[1].split("\n## ", 1)[0]
+    return " ".join(section.split())
+
+
 def test_card_changelog_gives_the_diff_against_the_previous_version():
-    summary = {"old_items": 400, "new_items": 420, "added": 30, "removed": 10, "changed": 5, "unchanged": 385}
-    splits = {"gsm8k_single": {"old": 25, "new": 30, "added": 5, "removed": 0, "changed": 1}}
-    text = render_card(card_inputs(changelog=Changelog("v0.9.0", summary, splits)))
+    text = changelog_of()
     assert "Changes from v0.9.0 to v1.0.0" in text
-    assert "30 added, 10 removed, 5 changed, 385\nunchanged" in text
-    assert "| `gsm8k_single` | 25 | 30 | 5 | 0 | 1 |" in text
+    assert (
+        "30 added, 10 removed, 4 moved to another tier, 5 changed, 381 unchanged (400 items before, 420 now)"
+        in text
+    )
+    assert "| split | v0.9.0 | v1.0.0 | added | removed | moved in | moved out | changed |" in text
+    assert "| `gsm8k_single` | 25 | 30 | 5 | 0 | 3 | 3 | 1 |" in text
     assert "first release" not in text
+    assert "Constraint families" not in text  # no mix given: none shown
     assert "v1.0.0 is the first release." in render_card(card_inputs())
+
+
+def test_card_changelog_summarises_the_family_and_scope_mix():
+    families = {"old": {"a:x": 6, "b:y": 2}, "new": {"a:x": 2, "b:y": 2, "c:z": 4, "d:w": 2}}
+    scopes = {
+        "old": {"answer": 8, "reasoning": 0, "both": 0},
+        "new": {"answer": 6, "reasoning": 3, "both": 1},
+    }
+    text = changelog_of(families=families, scopes=scopes)
+    assert "Constraint families: 2 → 4 (8 constraints before, 10 now)." in text
+    assert "- New (2): `c:z`, `d:w`. - Removed: none." in text
+    # biggest change of share first (a:x 75% -> 20%, c:z 0 -> 40%, d:w 0 -> 20%); b:y kept its count
+    table = text.split("| family | v0.9.0 | v1.0.0 | change | |---|---|---|---| ", 1)[1]
+    assert table.startswith(
+        "| `a:x` | 6 (75.0%) | 2 (20.0%) | -4 | | `c:z` | - | 4 (40.0%) | +4 | | `d:w` | - | 2 (20.0%) | +2 | Constraints"
+    )
+    assert (
+        "| `answer` | 8 (100.0%) | 6 (60.0%) | | `reasoning` | 0 (0.0%) | 3 (30.0%) | | `both` | 0 (0.0%) | 1 (10.0%) |"
+        in text
+    )
+
+
+def test_card_changelog_shows_the_ten_biggest_family_changes_and_says_when_none_changed():
+    old = {f"f:{n:02d}": 10 for n in range(12)}
+    new = {f"f:{n:02d}": 10 + n for n in range(12)}
+    scopes = {"old": {"answer": 120}, "new": {"answer": sum(new.values())}}
+    text = changelog_of(families={"old": old, "new": new}, scopes=scopes)
+    assert "The families whose number of constraints changed (the 10 of 11 whose share moved most)" in text
+    rows = re.findall(r"\| `(f:\d\d)` \|", text)
+    assert len(rows) == 10 and "f:00" not in rows  # f:00 kept its count; the smallest shift left out
+    same = changelog_of(
+        families={"old": old, "new": old}, scopes={"old": {"answer": 120}, "new": {"answer": 120}}
+    )
+    assert "New: none. - Removed: none. Every family has as many constraints as before." in same
+    assert "| `answer` | 120 (100.0%) | 120 (100.0%) |" in same
 
 
 def test_card_lists_every_family_the_counts_and_the_columns():
@@ -429,3 +496,36 @@ def test_hub_licences():
     assert hub_license("MIT") == "mit"
     assert hub_license("CC-BY-NC-SA-4.0") == "cc-by-nc-sa-4.0"
     assert hub_license("problems (c) MAA; research use") == "other"
+
+
+# authoring: filters, per-split families and weights are in "How the items are built" -----------
+
+
+def test_the_card_shows_filters_split_families_and_weights():
+    from curation.dataset.recipe import MetadataFilter
+
+    inputs = card_inputs("v1.0.0")
+    recipe = inputs.recipe
+    first, second, *rest = recipe.splits
+    first = replace(
+        first, filters=(MetadataFilter("level", minimum=4),), weights={"punctuation:no_comma": 3.0}
+    )
+    second = replace(second, families=("punctuation:no_comma", "change_case:english_lowercase"))
+    text = render_card(replace(inputs, recipe=replace(recipe, splits=(first, second, *rest))))
+    section = text.split("## How the items are built", 1)[1].split("\n## ", 1)[0]
+    assert (
+        "| split | sources | kept by the filter | items per number of constraints | stratified by | families |"
+        in section
+    )
+    assert f"| `{first.name}` | gsm8k | level >= 4 |" in section
+    assert "| `punctuation:no_comma`, `change_case:english_lowercase` |" in section
+    assert f"- `{first.name}`: `punctuation:no_comma` 3; every other family 1" in section
+    assert "A split with a filter draws only the problems" in section
+
+
+def test_a_card_without_them_keeps_its_table():
+    section = (
+        render_card(card_inputs("v1.0.0")).split("## How the items are built", 1)[1].split("\n## ", 1)[0]
+    )
+    assert "| split | sources | items per number of constraints | stratified by |" in section
+    assert "drawn with weights" not in section and "kept by the filter" not in section
