@@ -139,7 +139,7 @@ def _show(result: Any) -> None:
 def _show_strata(split: Any, draws: list[Any]) -> None:
     if not split.stratify or not draws:
         return
-    table = Table(title=f"{split.name}: strata by {', '.join(split.stratify)} (eligible -> drawn per tier)")
+    table = Table(title=f"{split.name} by {', '.join(split.stratify)}: eligible -> drawn")
     table.add_column("stratum")
     for d in draws:
         table.add_column(TIER_NAMES[d.tier], justify="right")

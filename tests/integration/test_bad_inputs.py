@@ -86,6 +86,13 @@ quota = { single = 1 }
 """
 
 
+def check_with(recipe: str) -> Callable[[Path], list[str]]:
+    def make(tmp: Path) -> list[str]:
+        return ["recipe", "check", str(write(tmp / "recipe.toml", recipe))]
+
+    return make
+
+
 def recipe_with(old: str, new: str) -> str:
     assert old in RECIPE
     return RECIPE.replace(old, new)
@@ -400,7 +407,7 @@ CASES = [
         "build: unknown source is the recipe's fault",
         build_with(recipe_with('["gsm8k"]', '["gsm9k"]')),
         2,
-        ("recipe.toml", "unknown source 'gsm9k'"),
+        ("recipe.toml:6", "unknown source 'gsm9k'"),
     ),
     Case(
         "build: unknown stratify field",
@@ -414,6 +421,49 @@ CASES = [
         "build: unknown key", build_with(RECIPE + "colour = 1\n"), 2, ("recipe.toml", "colour", "unknown key")
     ),
     Case("build: unknown family", build_with('families = ["x:y"]\n' + RECIPE), 2, ("recipe.toml", "x:y")),
+    Case(
+        "build: filter keeps nothing",
+        build_with(RECIPE + "filter = { level = 5 }\n"),
+        2,
+        ("recipe.toml:8", "filter field 'level' is in no problem of gsm8k"),
+    ),
+    # recipe check: every problem of the recipe, one line each, with the recipe's line
+    Case(
+        "recipe check: no recipe",
+        lambda t: ["recipe", "check", str(t / "nope.toml")],
+        2,
+        ("nope.toml", "no such recipe"),
+    ),
+    Case(
+        "recipe check: unknown key in a split",
+        check_with(RECIPE + "difficulty = 3\n"),
+        2,
+        ("recipe.toml:8", "splits[0].difficulty: unknown key"),
+    ),
+    Case(
+        "recipe check: filter range upside down",
+        check_with(RECIPE + "filter = { level = { min = 5, max = 1 } }\n"),
+        2,
+        ("recipe.toml:8", "min 5 is above max 1"),
+    ),
+    Case(
+        "recipe check: weight of a family not drawn",
+        check_with('families = ["punctuation:no_comma"]\nweights = { "math:single_boxed" = 2 }\n' + RECIPE),
+        2,
+        ("recipe.toml:2", "not drawn here"),
+    ),
+    Case(
+        "recipe check: quota above the eligible problems",
+        check_with(recipe_with("single = 1", "single = 50")),
+        2,
+        ("recipe.toml:7", "quota 50 but only"),
+    ),
+    Case(
+        "recipe check: unknown source",
+        check_with(recipe_with('["gsm8k"]', '["gsm9k"]')),
+        2,
+        ("recipe.toml:6", "unknown source 'gsm9k'"),
+    ),
     # compare
     Case("compare: no summary", lambda t: ["compare", str(t)], 2, ("summary.json", "no such file")),
     Case("compare: summary malformed", compare_with("{"), 2, ("summary.json", "malformed JSON")),

@@ -83,7 +83,7 @@ def test_set_names_and_ids_combine_in_order_each_once(tmp_path):
 
 
 def test_all_is_frozen_when_a_family_is_added(tmp_path, monkeypatch):
-    """"all" keeps meaning v2.0.0's 35 families: a family appended to the shipped set is named
+    """ "all" keeps meaning v2.0.0's 35 families: a family appended to the shipped set is named
     by id."""
     from constraints import registry
 
