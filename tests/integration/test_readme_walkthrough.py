@@ -103,6 +103,15 @@ def test_the_walkthrough_works_as_written(world):
     }
     assert expected["custom:rhyme"] == pytest.approx(2 * expected["punctuation:no_comma"], rel=0.25)
 
+    # the error the README quotes, for the recipe with a field no problem has
+    bad = base / "bad" / "release" / "v3.0.0" / "recipe.toml"
+    bad.parent.mkdir(parents=True)
+    bad.write_text(text.replace('stratify = ["subject"]', 'stratify = ["difficulty"]'), encoding="utf-8")
+    refused = mathif(env, "recipe", "check", str(bad))
+    quoted = re.search(r"`error:\s+release/v3\.0\.0/recipe\.toml:(.*?)`", readme_commands(), re.S)
+    assert quoted is not None and refused.returncode == 2
+    assert refused.stderr.strip() == f"error: {bad}:" + " ".join(quoted.group(1).split())
+
     build = mathif(env, "build", str(folder / "recipe.toml"), "--record")
     assert build.returncode == 0, build.stdout + build.stderr
     built = home / "build" / "3.0.0"
