@@ -73,11 +73,19 @@ def weighted_sample(
     return picked
 
 
+EXACT_INCLUSION_LIMIT = 200_000  # ordered draws summed over; beyond, an approximation
+
+
 def inclusion(weights: Sequence[float], k: int) -> list[float]:
-    """The chance that each family is among the ``k`` that ``weighted_sample`` draws (exact, by
-    summing over the ordered draws; k is at most 3)."""
+    """The chance that each family is among the ``k`` that ``weighted_sample`` draws: exact (by
+    summing over the ordered draws) while there are at most EXACT_INCLUSION_LIMIT of them (60
+    families for k = 3), else ``1 - (1 - w/W)^k`` scaled to sum to k (bounded work for a recipe
+    with hundreds of plugin families)."""
     total = sum(weights)
     chance = [0.0] * len(weights)
+    if len(weights) ** k > EXACT_INCLUSION_LIMIT:
+        rough = [1 - (1 - w / total) ** k for w in weights]
+        return [min(1.0, r * k / sum(rough)) for r in rough]
 
     def walk(taken: tuple[int, ...], p: float, left_weight: float) -> None:
         for i, w in enumerate(weights):

@@ -148,6 +148,24 @@ def test_inclusion_is_exact_on_small_cases():
     assert 0.6 < heavy < 1.0
 
 
+def test_inclusion_of_many_families_is_approximated_and_close():
+    # 400 families: 64 M ordered draws exactly; the approximation instead
+    rough = inclusion([1.0 + (i % 7) for i in range(400)], 3)
+    assert sum(rough) == pytest.approx(3) and rough[6] > rough[0]
+    # against the exact sum where both are computed
+    small = [1.0 + (i % 7) for i in range(40)]
+    exact = inclusion(small, 3)
+    from curation.dataset import compose
+
+    limit = compose.EXACT_INCLUSION_LIMIT
+    try:
+        compose.EXACT_INCLUSION_LIMIT = 0
+        approx = inclusion(small, 3)
+    finally:
+        compose.EXACT_INCLUSION_LIMIT = limit
+    assert max(abs(a - e) for a, e in zip(approx, exact, strict=True)) < 0.01
+
+
 def test_weights_that_change_nothing_build_the_same_bytes(tmp_path):
     plain = load(tmp_path, RECIPE)
     same = load(
