@@ -57,15 +57,13 @@ def build_cmd(
     constraints (e.g. "at least 1 sentence"), so it may test nothing.  Those items are
     kept, and manifest.json lists them with the constraints (not_discriminative).
     """
+    from curation.cli.recipe import read_recipe
     from curation.core import InputError, home_dir, is_package_data, resolve_recipe
-    from curation.dataset import build, load_recipe, source_error
-    from curation.raw import RawPaths, load_problems, load_registry, lock_sha256, source_labels
+    from curation.dataset import build
+    from curation.raw import load_problems, lock_sha256, source_labels
 
     recipe = resolve_recipe(recipe)
-    rec = load_recipe(recipe)
-    unknown = source_error(rec, list(load_registry(RawPaths.default().registry)))
-    if unknown:
-        raise unknown
+    rec = read_recipe(recipe)
     target = out or home_dir() / "build" / rec.version
     dest = recipe.parent / "manifest.json"
     if record and is_package_data(dest):  # before the build, not after it

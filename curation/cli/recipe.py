@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -11,12 +11,14 @@ from rich.table import Table
 from curation.cli.console import console, default_note, error_line, note, user_errors
 from curation.core import json_text
 
+if TYPE_CHECKING:
+    from constraints import Registry
+    from curation.dataset import Recipe
+
 app = typer.Typer(
     help="Build recipes: check one and see its plan before building it (keys: docs/recipes.md).",
     no_args_is_help=True,
 )
-
-TIER_NAMES = {1: "single", 2: "double", 3: "triple"}
 
 
 def _line(text: str) -> None:
@@ -25,6 +27,19 @@ def _line(text: str) -> None:
 
 def _weight(w: float) -> str:
     return f"{w:g}"
+
+
+def read_recipe(path: Path, registry: Registry | None = None) -> Recipe:
+    """The recipe at ``path``; a source it names that the source registry lacks is an error at
+    its line (``build`` and ``recipe check`` read recipes through this)."""
+    from curation.dataset import load_recipe, source_error
+    from curation.raw import RawPaths, load_registry
+
+    rec = load_recipe(path, registry)
+    unknown = source_error(rec, list(load_registry(RawPaths.default().registry)))
+    if unknown:
+        raise unknown
+    return rec
 
 
 @app.command("check")
@@ -56,15 +71,11 @@ def check_cmd(
     """
     from constraints import default_registry
     from curation.core import resolve_recipe
-    from curation.dataset import check_recipe, load_recipe, source_error
-    from curation.raw import RawPaths, load_problems, load_registry
+    from curation.dataset import check_recipe
+    from curation.raw import load_problems
 
-    path = resolve_recipe(recipe)
     registry = default_registry()
-    rec = load_recipe(path, registry)
-    unknown = source_error(rec, list(load_registry(RawPaths.default().registry)))
-    if unknown:
-        raise unknown
+    rec = read_recipe(resolve_recipe(recipe), registry)
     problems = load_problems(rec.sources, asked_by=rec.path)
     result = check_recipe(rec, problems, registry)
     if as_json:
@@ -94,6 +105,8 @@ def _family_set(ids: tuple[str, ...]) -> str:
 
 
 def _show(result: Any) -> None:
+    from curation.dataset import TIERS
+
     rec, plan = result.recipe, result.plan
     constraints = sum(m.constraints for m in result.mix)
     _line(
@@ -112,7 +125,7 @@ def _show(result: Any) -> None:
             _line(f"  filter: {kept} keeps {len(pool.kept)} of {sum(pool.per_source.values())}")
         draws = [d for d in plan.draws if d.split is split]
         quota = ", ".join(
-            f"{TIER_NAMES[d.tier]} {d.quota} of {d.eligible} eligible"
+            f"{TIERS[d.tier]} {d.quota} of {d.eligible} eligible"
             + (" (too few!)" if d.quota > d.eligible else "")
             for d in draws
         )
@@ -137,12 +150,14 @@ def _show(result: Any) -> None:
 
 
 def _show_strata(split: Any, draws: list[Any]) -> None:
+    from curation.dataset import TIERS
+
     if not split.stratify or not draws:
         return
     table = Table(title=f"{split.name} by {', '.join(split.stratify)}: eligible -> drawn")
     table.add_column("stratum")
     for d in draws:
-        table.add_column(TIER_NAMES[d.tier], justify="right")
+        table.add_column(TIERS[d.tier], justify="right")
     strata = sorted({s for d in draws for s in d.strata})
     for stratum in strata:
         cells = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from typing import Any
 
 from curation.core.errors import InputError
@@ -124,7 +125,7 @@ def _resolve(path: KeyPath, arrays: dict[KeyPath, int]) -> KeyPath:
     return tuple(out)
 
 
-def line_of(lines: dict[KeyPath, int], path: KeyPath) -> int | None:
+def line_of(lines: Mapping[KeyPath, int], path: KeyPath) -> int | None:
     """The line of ``path``, else of its nearest parent that has one (None: not located)."""
     for end in range(len(path), 0, -1):
         found = lines.get(path[:end])

@@ -113,7 +113,8 @@ def build_splits(
                 )
             except ConstraintArgError as exc:
                 raise recipe.error(
-                    f"split {split.name!r} overrides: {exc}", *_override_path(recipe, split, exc)
+                    f"split {split.name!r} overrides: {exc}",
+                    *recipe.override_path(split, exc.family_id, exc.arg),
                 ) from None
             except CompositionError as exc:
                 raise recipe.error(
@@ -130,13 +131,6 @@ def build_splits(
                 on_item()
         built.append(out)
     return built
-
-
-def _override_path(recipe: Recipe, split: SplitSpec, exc: ConstraintArgError) -> tuple[str | int, ...]:
-    """Where the override that made arguments invalid is: the split's, else the recipe's."""
-    if exc.arg in split.overrides.get(exc.family_id, {}):
-        return ("splits", split.index, "overrides", exc.family_id, exc.arg)
-    return ("overrides", exc.family_id, exc.arg)
 
 
 def _draw_scopes(recipe: Recipe, split: SplitSpec, tier: int, problem: Problem, weights) -> list[str] | None:

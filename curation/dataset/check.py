@@ -74,16 +74,14 @@ def override_errors(recipe: Recipe, registry: Registry) -> tuple[list[InputError
         for fid in recipe.overrides
         if fid not in recipe.families
     ]
-    seen: set[tuple[str, str, str]] = set()
+    seen: set[tuple[str | int, ...]] = set()  # a recipe-wide override is tried once
     for split in recipe.splits:
         for fid in recipe.families_for(split):
             for arg, override in recipe.overrides_for(split, fid).items():
-                own = arg in split.overrides.get(fid, {})
-                path = ("splits", split.index, "overrides", fid, arg) if own else ("overrides", fid, arg)
-                key = (str(path[:3]) if own else "", fid, arg)
-                if key in seen:
+                path = recipe.override_path(split, fid, arg)
+                if path in seen:
                     continue
-                seen.add(key)
+                seen.add(path)
                 problem = _refused(registry, fid, arg, override.values())
                 if problem:
                     errors.append(recipe.error(f"override {problem}", *path))

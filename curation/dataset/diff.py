@@ -78,13 +78,19 @@ def _constraint_set(obj: dict[str, Any]) -> tuple[str, ...]:
     )
 
 
+def _file_split(split: str) -> tuple[str, int]:
+    """``gsm8k_double`` -> (``gsm8k``, 2); a file split without a tier suffix -> (itself, 0)."""
+    head, _, tail = split.rpartition("_")
+    tier = TIER_BY_NAME.get(tail, 0) if head else 0
+    return (head if tier else split), tier
+
+
 def _split_and_tier(split: str, obj: dict[str, Any], n_constraints: int) -> tuple[str, int]:
     """The recipe split and tier: the row's fields where it has them, else the file split's suffix."""
-    head, _, tail = split.rpartition("_")
-    suffix = TIER_BY_NAME.get(tail) if head else None
+    head, suffix = _file_split(split)
     base = obj.get("split")
     if not isinstance(base, str) or not base:
-        base = head if suffix else split
+        base = head
     tier = obj.get("num_constraints")
     if not isinstance(tier, int) or isinstance(tier, bool):
         tier = suffix or n_constraints
@@ -135,9 +141,7 @@ def load_version(spec: str | Path) -> dict[tuple[str, str, int], Entry]:
 
 def _split_order(split: str) -> tuple[int, str, int, str]:
     """MathIF's order of sources (GSM8K ... AIME), others after them by name; then the tiers."""
-    head, _, tail = split.rpartition("_")
-    tier = TIER_BY_NAME.get(tail, 0) if head else 0
-    base = head if tier else split
+    base, tier = _file_split(split)
     return group_order(base)[0], base, tier, split
 
 

@@ -252,9 +252,15 @@ class Recipe:
         merged.update(split.overrides.get(family_id, {}))
         return merged
 
+    def override_path(self, split: SplitSpec, family_id: str, arg: str) -> KeyPath:
+        """Where the override of ``arg`` that ``split`` uses is written: its own, else the recipe's."""
+        if arg in split.overrides.get(family_id, {}):
+            return ("splits", split.index, "overrides", family_id, arg)
+        return ("overrides", family_id, arg)
+
     def line_of(self, *path: str | int) -> int | None:
         """The recipe file's line of a key (or of its nearest parent), for error lines."""
-        return line_of(dict(self.lines), tuple(path))
+        return line_of(self.lines, tuple(path))
 
     def error(self, problem: str, *path: str | int) -> InputError:
         """One error naming the recipe file, the key's line and the problem."""
@@ -283,7 +289,7 @@ def show_path(path: KeyPath) -> str:
 class _Reader:
     def __init__(self, path: Path, lines: Mapping[KeyPath, int], registry: Registry):
         self.path = path
-        self.lines = dict(lines)
+        self.lines = lines
         self.registry = registry
 
     def fail(self, path: KeyPath, problem: str) -> InputError:
